@@ -1,0 +1,205 @@
+// Package collector turns what the omapi and leasefile packages read into
+// Prometheus metrics, at scrape time. It follows node_exporter's shape: a
+// registry of named collectors, each toggled by --collector.<name>, each
+// reported by dhcpd_scrape_collector_{duration_seconds,success}.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
+)
+
+const namespace = "dhcpd"
+
+// Collector is one data source turned into metrics.
+type Collector interface {
+	// Describe sends every Desc the collector can emit.
+	Describe(ch chan<- *prometheus.Desc)
+	// Update sends the collector's metrics for one scrape.
+	Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error
+}
+
+// Scrape is what one scrape shares between collectors.
+type Scrape struct {
+	// OMAPI is the connected, authenticated client, or nil when dhcpd did not
+	// answer in this scrape (then OMAPI collectors do not run).
+	OMAPI  *omapi.Client
+	Config *ConfigSource
+	Logger log.Logger
+}
+
+type registration struct {
+	defaultEnabled bool
+	needsOMAPI     bool
+	factory        func(Options) (Collector, error)
+}
+
+var registry = map[string]registration{}
+
+// register adds a collector; called from init functions.
+func register(name string, defaultEnabled, needsOMAPI bool, factory func(Options) (Collector, error)) {
+	registry[name] = registration{defaultEnabled, needsOMAPI, factory}
+}
+
+// Names lists the registered collectors, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// DefaultEnabled reports whether a collector runs unless disabled.
+func DefaultEnabled(name string) bool { return registry[name].defaultEnabled }
+
+// Options configure an Exporter.
+type Options struct {
+	Logger log.Logger
+	// OMAPI talks to dhcpd; it must be a read-only client.
+	OMAPI *omapi.Client
+	// Config reads dhcpd.conf (and its includes) when it changes.
+	Config *ConfigSource
+	// FailoverPeers to poll; empty means every peer declared in dhcpd.conf.
+	FailoverPeers []string
+	// Enabled selects collectors by name; a name not in the map uses its default.
+	Enabled map[string]bool
+}
+
+// Exporter runs the enabled collectors.
+type Exporter struct {
+	opts       Options
+	logger     log.Logger
+	collectors map[string]Collector
+	needsOMAPI map[string]bool
+}
+
+// New builds an Exporter with the enabled collectors.
+func New(opts Options) (*Exporter, error) {
+	if opts.Logger == nil {
+		opts.Logger = log.NewNopLogger()
+	}
+	if opts.OMAPI == nil {
+		return nil, errors.New("collector: an OMAPI client is required")
+	}
+	e := &Exporter{opts: opts, logger: opts.Logger, collectors: map[string]Collector{}, needsOMAPI: map[string]bool{}}
+	for name, reg := range registry {
+		on, set := opts.Enabled[name]
+		if !set {
+			on = reg.defaultEnabled
+		}
+		if !on {
+			continue
+		}
+		c, err := reg.factory(opts)
+		if err != nil {
+			return nil, fmt.Errorf("collector %s: %w", name, err)
+		}
+		e.collectors[name] = c
+		e.needsOMAPI[name] = reg.needsOMAPI
+	}
+	return e, nil
+}
+
+var (
+	upDesc = prometheus.NewDesc(namespace+"_up",
+		"1 when dhcpd answered OMAPI and accepted the key in this scrape, else 0 (and no OMAPI-derived series are exported).",
+		nil, nil)
+	durationDesc = prometheus.NewDesc(namespace+"_scrape_collector_duration_seconds",
+		"Time a collector took in this scrape.", []string{"collector"}, nil)
+	successDesc = prometheus.NewDesc(namespace+"_scrape_collector_success",
+		"1 when a collector succeeded in this scrape, else 0.", []string{"collector"}, nil)
+	omapiRequestsDesc = prometheus.NewDesc(namespace+"_exporter_omapi_requests_total",
+		"OMAPI requests the exporter sent to dhcpd.", nil, nil)
+	omapiWindowsDesc = prometheus.NewDesc(namespace+"_exporter_omapi_windows_total",
+		"Pipelined OMAPI request windows the exporter sent (each kept under dhcpd's 4 KB output buffer).", nil, nil)
+	omapiConnectsDesc = prometheus.NewDesc(namespace+"_exporter_omapi_connects_total",
+		"OMAPI connections the exporter established and authenticated.", nil, nil)
+	omapiFailuresDesc = prometheus.NewDesc(namespace+"_exporter_omapi_failures_total",
+		"OMAPI exchanges that failed on the connection (refused, closed, timed out, bad reply).", nil, nil)
+)
+
+// Collector returns a prometheus.Collector whose Collect runs one scrape
+// bounded by ctx.
+func (e *Exporter) Collector(ctx context.Context) prometheus.Collector {
+	return &boundExporter{e: e, ctx: ctx}
+}
+
+type boundExporter struct {
+	e   *Exporter
+	ctx context.Context
+}
+
+func (b *boundExporter) Describe(ch chan<- *prometheus.Desc) { b.e.Describe(ch) }
+func (b *boundExporter) Collect(ch chan<- prometheus.Metric) { b.e.collect(b.ctx, ch) }
+
+// Describe sends every Desc the enabled collectors can emit. Dashboards and
+// alert rules are checked against these, so a rename breaks the build.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{upDesc, durationDesc, successDesc, omapiRequestsDesc, omapiWindowsDesc, omapiConnectsDesc, omapiFailuresDesc} {
+		ch <- d
+	}
+	for _, c := range e.collectors {
+		c.Describe(ch)
+	}
+}
+
+func (e *Exporter) collect(ctx context.Context, ch chan<- prometheus.Metric) {
+	s := &Scrape{Config: e.opts.Config, Logger: e.logger}
+	up := 0.0
+	if err := e.opts.OMAPI.Ping(ctx); err != nil {
+		level.Error(e.logger).Log("msg", "dhcpd does not answer OMAPI", "address", e.opts.OMAPI.Address(), "err", err)
+	} else {
+		up, s.OMAPI = 1, e.opts.OMAPI
+	}
+	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up)
+
+	var wg sync.WaitGroup
+	for name, c := range e.collectors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.run(ctx, name, c, s, ch)
+		}()
+	}
+	wg.Wait()
+
+	st := e.opts.OMAPI.Stats()
+	ch <- prometheus.MustNewConstMetric(omapiRequestsDesc, prometheus.CounterValue, float64(st.Requests))
+	ch <- prometheus.MustNewConstMetric(omapiWindowsDesc, prometheus.CounterValue, float64(st.Windows))
+	ch <- prometheus.MustNewConstMetric(omapiConnectsDesc, prometheus.CounterValue, float64(st.Connects))
+	ch <- prometheus.MustNewConstMetric(omapiFailuresDesc, prometheus.CounterValue, float64(st.Failures))
+}
+
+// errOMAPIDown is what an OMAPI collector reports when dhcpd_up is 0.
+var errOMAPIDown = errors.New("skipped: dhcpd does not answer OMAPI")
+
+func (e *Exporter) run(ctx context.Context, name string, c Collector, s *Scrape, ch chan<- prometheus.Metric) {
+	begin := time.Now()
+	var err error
+	if e.needsOMAPI[name] && s.OMAPI == nil {
+		err = errOMAPIDown
+	} else {
+		err = c.Update(ctx, s, ch)
+	}
+	ch <- prometheus.MustNewConstMetric(durationDesc, prometheus.GaugeValue, time.Since(begin).Seconds(), name)
+	success := 1.0
+	if err != nil {
+		success = 0
+		if err != errOMAPIDown {
+			level.Error(e.logger).Log("msg", "collector failed", "collector", name, "err", err)
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(successDesc, prometheus.GaugeValue, success, name)
+}

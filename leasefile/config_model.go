@@ -1,0 +1,138 @@
+package leasefile
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// Position names a place in a configuration or lease file.
+type Position struct {
+	File string
+	Line int
+}
+
+func (p Position) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// Secret is key material. It formats as "<redacted>" under every verb, so a
+// Config or Key can be logged or put into an error without leaking the secret
+// that can shut dhcpd down.
+type Secret []byte
+
+func (Secret) String() string               { return "<redacted>" }
+func (Secret) GoString() string             { return "leasefile.Secret(<redacted>)" }
+func (s Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, "<redacted>") }
+func (Secret) MarshalText() ([]byte, error) { return []byte("<redacted>"), nil }
+
+// Key is a `key NAME { algorithm ALG; secret BASE64; };` statement.
+type Key struct {
+	Name      string // as written (dhcpd compares key names case-insensitively)
+	Algorithm string // as written, e.g. "hmac-md5" or "HMAC-SHA256.SIG-ALG.REG.INT"
+	Secret    Secret // base64-decoded
+	Pos       Position
+}
+
+// Role is a failover peer's role from its declaration.
+type Role string
+
+const (
+	RolePrimary   Role = "primary"
+	RoleSecondary Role = "secondary"
+)
+
+// FailoverPeer is a `failover peer NAME { ... }` declaration. Unset numeric
+// fields hold dhcpd's documented default, or -1 where dhcpd has none.
+type FailoverPeer struct {
+	Name                  string
+	Role                  Role   // default primary
+	Address               string // own address, host name or IP as written
+	Port                  int    // default 647
+	PeerAddress           string
+	PeerPort              int // default 647
+	MaxResponseDelay      int // seconds, default 20
+	MaxUnackedUpdates     int // default 100
+	MCLT                  int // seconds, -1 if unset (required on the primary)
+	Split                 int // 0..256, -1 if unset
+	HBA                   []byte
+	LoadBalanceMaxSeconds int // -1 if unset
+	AutoPartnerDown       int // seconds, 0 = off
+	Pos                   Position
+}
+
+// SharedNetwork is an explicit `shared-network` or the implicit one dhcpd
+// creates for a subnet declared outside any shared-network, named "A.B.C.D/LEN".
+type SharedNetwork struct {
+	Name     string
+	Implicit bool
+	Subnets  []*Subnet
+	Pools    []*Pool // after dhcpd's merging and ad-hoc pool assignment
+	Pos      Position
+}
+
+// Subnet is a `subnet A.B.C.D netmask M.M.M.M { ... }` declaration.
+type Subnet struct {
+	Prefix netip.Prefix
+	Pos    Position
+}
+
+// Range is a `range [dynamic-bootp] LOW [HIGH];` statement, bounds ordered.
+type Range struct {
+	Low, High    netip.Addr
+	DynamicBOOTP bool
+	Pos          Position
+}
+
+// Size is the number of addresses in the range, bounds included.
+func (r Range) Size() uint64 {
+	return uint64(addrUint32(r.High)-addrUint32(r.Low)) + 1
+}
+
+// Contains reports whether a lies within the range.
+func (r Range) Contains(a netip.Addr) bool {
+	return a.Is4() && addrUint32(a) >= addrUint32(r.Low) && addrUint32(a) <= addrUint32(r.High)
+}
+
+// Pool is one dhcpd pool object: a `pool { ... }` block (possibly with later
+// blocks merged into it, as dhcpd does) or an ad-hoc pool holding bare ranges.
+type Pool struct {
+	// ID is the stable identifier: the pool's first range as "LOW-HIGH".
+	ID           string
+	FailoverPeer string // "" when the pool has no failover peer
+	Ranges       []Range
+	AdHoc        bool // created by dhcpd for ranges declared directly in a subnet
+	Pos          Position
+}
+
+// Config is what the exporter needs from dhcpd.conf and its includes.
+type Config struct {
+	Files          []string // every file read, main file first, for change detection
+	OMAPIPort      int      // 0 when no omapi-port statement (dhcpd then has no OMAPI listener)
+	OMAPIKey       string   // name given by omapi-key, "" when none
+	Keys           []*Key
+	FailoverPeers  []*FailoverPeer
+	SharedNetworks []*SharedNetwork
+}
+
+// Key returns the key declared under name (case-insensitive, as dhcpd), or nil.
+func (c *Config) Key(name string) *Key {
+	for i := len(c.Keys) - 1; i >= 0; i-- {
+		if equalFoldKeyName(c.Keys[i].Name, name) {
+			return c.Keys[i]
+		}
+	}
+	return nil
+}
+
+// FailoverPeer returns the peer declared under name (byte-exact), or nil.
+func (c *Config) FailoverPeer(name string) *FailoverPeer {
+	for _, p := range c.FailoverPeers {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+func addrUint32(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}

@@ -1,0 +1,333 @@
+package leasefile
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Kind is a token's lexical class (common/conflex.c get_raw_token).
+type Kind uint8
+
+const (
+	EOF    Kind = iota
+	Word        // a run of letters, digits, '-' and '_' (dhcpd's NUMBER, NAME and keywords)
+	String      // a quoted string; Text holds the raw bytes between the quotes
+	Punct       // any other single character: { } ; , . : = / % ...
+)
+
+func (k Kind) String() string {
+	return [...]string{"end of file", "word", "string", "punctuation"}[k]
+}
+
+// Token is one lexical token. Text points into the input: it is valid as
+// long as the input is, and must be copied to be kept.
+type Token struct {
+	Kind Kind
+	Text []byte
+	Line int
+}
+
+// Is reports whether the token is the word kw (lower-case ASCII), compared
+// case-insensitively as dhcpd compares keywords.
+func (t Token) Is(kw string) bool {
+	if t.Kind != Word || len(t.Text) != len(kw) {
+		return false
+	}
+	for i := 0; i < len(kw); i++ {
+		if c := t.Text[i]; c != kw[i] && c|0x20 != kw[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// IsPunct reports whether the token is the punctuation c.
+func (t Token) IsPunct(c byte) bool { return t.Kind == Punct && t.Text[0] == c }
+
+// describe names a token for error messages.
+func (t Token) describe() string {
+	switch t.Kind {
+	case EOF:
+		return "end of file"
+	case String:
+		return "a string"
+	}
+	return fmt.Sprintf("%q", t.Text)
+}
+
+// byte classes for the scanner.
+const (
+	clsOther = iota
+	clsSpace
+	clsWord
+	clsQuote
+	clsHash
+	clsNewline
+)
+
+var classes = func() (c [256]uint8) {
+	for _, b := range []byte(" \t\r\v\f") {
+		c[b] = clsSpace
+	}
+	c['\n'] = clsNewline
+	for b := 'a'; b <= 'z'; b++ {
+		c[b], c[b-32] = clsWord, clsWord
+	}
+	for b := '0'; b <= '9'; b++ {
+		c[b] = clsWord
+	}
+	c['-'], c['_'] = clsWord, clsWord
+	c['"'], c['#'] = clsQuote, clsHash
+	return c
+}()
+
+// Lexer splits dhcpd.conf or dhcpd.leases text into tokens, following
+// dhcpd's lexical rules (facts §3.2): '#' comments to end of line, quoted
+// strings with escapes, words of letters/digits/'-'/'_', and single
+// punctuation characters. It works on a byte slice without copying.
+type Lexer struct {
+	file string
+	src  []byte
+	pos  int
+	line int
+
+	peeked    bool
+	peekStart int
+	tok       Token
+	err       *Error // unterminated string
+}
+
+// NewLexer returns a lexer over src; file names the source in errors.
+func NewLexer(file string, src []byte) *Lexer {
+	return &Lexer{file: file, src: src, line: 1}
+}
+
+// Reset points the lexer at another part of the same kind of input.
+func (l *Lexer) Reset(src []byte, line int) {
+	*l = Lexer{file: l.file, src: src, line: line}
+}
+
+// Offset is the byte offset just after the last token returned by Next
+// (the peeked token, if any, is not consumed).
+func (l *Lexer) Offset() int {
+	if l.peeked {
+		return l.peekStart
+	}
+	return l.pos
+}
+
+// Next returns the next token.
+func (l *Lexer) Next() Token {
+	if l.peeked {
+		l.peeked = false
+		return l.tok
+	}
+	return l.scan()
+}
+
+// Peek returns the next token without consuming it.
+func (l *Lexer) Peek() Token {
+	if !l.peeked {
+		start := l.pos
+		l.tok = l.scan()
+		l.peeked = true
+		l.peekStart = start
+	}
+	return l.tok
+}
+
+func (l *Lexer) scan() Token {
+	src := l.src
+	for l.pos < len(src) {
+		c := src[l.pos]
+		switch classes[c] {
+		case clsSpace:
+			l.pos++
+		case clsNewline:
+			l.pos++
+			l.line++
+		case clsHash:
+			if i := bytes.IndexByte(src[l.pos:], '\n'); i >= 0 {
+				l.pos += i
+			} else {
+				l.pos = len(src)
+			}
+		case clsWord:
+			start := l.pos
+			l.pos++
+			for l.pos < len(src) && classes[src[l.pos]] == clsWord {
+				l.pos++
+			}
+			return Token{Kind: Word, Text: src[start:l.pos], Line: l.line}
+		case clsQuote:
+			return l.scanString()
+		default:
+			l.pos++
+			return Token{Kind: Punct, Text: src[l.pos-1 : l.pos], Line: l.line}
+		}
+	}
+	return Token{Kind: EOF, Line: l.line}
+}
+
+// scanString reads a quoted string. An escaped character never ends it; a
+// newline inside it counts as a line.
+func (l *Lexer) scanString() Token {
+	line := l.line
+	start := l.pos + 1
+	for i := start; i < len(l.src); i++ {
+		switch l.src[i] {
+		case '\\':
+			i++
+			if i < len(l.src) && l.src[i] == '\n' {
+				l.line++
+			}
+		case '\n':
+			l.line++
+		case '"':
+			l.pos = i + 1
+			return Token{Kind: String, Text: l.src[start:i], Line: line}
+		}
+	}
+	l.pos = len(l.src)
+	if l.err == nil {
+		l.err = &Error{Pos: Position{l.file, line}, Msg: "unterminated string"}
+	}
+	return Token{Kind: EOF, Line: line}
+}
+
+// Err is the lexical error met so far (an unterminated string), if any.
+func (l *Lexer) Err() *Error { return l.err }
+
+// Errorf builds an error at a token's line.
+func (l *Lexer) Errorf(t Token, format string, args ...any) *Error {
+	return &Error{Pos: Position{l.file, t.Line}, Msg: fmt.Sprintf(format, args...)}
+}
+
+// File is the name the lexer reports in positions.
+func (l *Lexer) File() string { return l.file }
+
+// SkipStatement skips the rest of a statement whose first token was already
+// read: up to the ';' that ends it, or past a balanced { ... } block (and a
+// ';' right after it). Quoted strings may contain anything.
+func (l *Lexer) SkipStatement() *Error {
+	depth := 0
+	for {
+		t := l.Next()
+		switch {
+		case t.Kind == EOF:
+			if err := l.Err(); err != nil {
+				return err
+			}
+			if depth > 0 {
+				return l.Errorf(t, "unexpected end of file inside a block")
+			}
+			return l.Errorf(t, "unexpected end of file: missing ';'")
+		case t.IsPunct('{'):
+			depth++
+		case t.IsPunct('}'):
+			if depth == 0 {
+				return l.Errorf(t, "unexpected '}'")
+			}
+			depth--
+			if depth == 0 {
+				if l.Peek().IsPunct(';') {
+					l.Next()
+				}
+				return nil
+			}
+		case t.IsPunct(';') && depth == 0:
+			return nil
+		}
+	}
+}
+
+// SkipBlock skips to the '}' closing a block whose '{' was already read.
+func (l *Lexer) SkipBlock() *Error {
+	depth := 1
+	for {
+		t := l.Next()
+		switch {
+		case t.Kind == EOF:
+			if err := l.Err(); err != nil {
+				return err
+			}
+			return l.Errorf(t, "unexpected end of file: missing '}'")
+		case t.IsPunct('{'):
+			depth++
+		case t.IsPunct('}'):
+			depth--
+			if depth == 0 {
+				return nil
+			}
+		}
+	}
+}
+
+// Unquote decodes the escapes of a string token's raw text (conflex.c
+// read_string): \t \r \n \b, \ooo octal, \xHH hex, and \c for any other c.
+func Unquote(raw []byte) []byte {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw
+	}
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' || i+1 >= len(raw) {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch c = raw[i]; {
+		case c == 't':
+			out = append(out, '\t')
+		case c == 'r':
+			out = append(out, '\r')
+		case c == 'n':
+			out = append(out, '\n')
+		case c == 'b':
+			out = append(out, '\b')
+		case c >= '0' && c <= '3':
+			v, n := 0, 0
+			for n < 3 && i+n < len(raw) && raw[i+n] >= '0' && raw[i+n] <= '7' {
+				v = v*8 + int(raw[i+n]-'0')
+				n++
+			}
+			out = append(out, byte(v))
+			i += n - 1
+		case c == 'x':
+			v, n := 0, 0
+			for n < 2 && i+1+n < len(raw) && isHex(raw[i+1+n]) {
+				v = v*16 + hexVal(raw[i+1+n])
+				n++
+			}
+			if n == 0 {
+				out = append(out, 'x')
+				break
+			}
+			out = append(out, byte(v))
+			i += n
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'f')
+}
+
+func hexVal(c byte) int {
+	if c <= '9' {
+		return int(c - '0')
+	}
+	return int(c|0x20-'a') + 10
+}
+
+// Error is a parse error at a position in a file.
+type Error struct {
+	Pos Position
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }

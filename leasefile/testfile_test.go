@@ -1,0 +1,5 @@
+package leasefile
+
+import "os"
+
+func readFile(name string) ([]byte, error) { return os.ReadFile(name) }

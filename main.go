@@ -1,0 +1,120 @@
+// Command dhcpd_exporter exports the state of an ISC dhcpd 4.x server —
+// failover state and pool capacity, read over OMAPI and from dhcpd.conf and
+// dhcpd.leases — as Prometheus metrics. main only wires the packages together.
+package main
+
+import (
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
+)
+
+const exporterName = "dhcpd_exporter"
+
+func main() {
+	app := kingpin.CommandLine
+	var (
+		metricsPath   = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
+		omapiAddress  = app.Flag("omapi.address", "dhcpd's OMAPI address host:port (default: 127.0.0.1 and the omapi-port of dhcpd.conf, else 7911).").String()
+		omapiKeyFile  = app.Flag("omapi.key-file", "File holding a dhcpd `key NAME { algorithm ...; secret \"...\"; };` statement (default: the key dhcpd.conf names with omapi-key). The secret is never read from the command line.").String()
+		omapiTimeout  = app.Flag("omapi.timeout", "Longest a scrape may take; a shorter Prometheus scrape timeout (minus --web.timeout-offset) wins.").Default("5s").Duration()
+		timeoutOffset = app.Flag("web.timeout-offset", "Subtracted from Prometheus' X-Prometheus-Scrape-Timeout-Seconds to leave time for sending the answer.").Default("500ms").Duration()
+		failoverPeers = app.Flag("omapi.failover-peer", "Failover peer to poll (repeatable; default: every failover peer declared in dhcpd.conf).").Strings()
+		configFile    = app.Flag("dhcpd.config-file", "dhcpd's configuration file.").Default("/etc/dhcp/dhcpd.conf").String()
+		workDir       = app.Flag("dhcpd.working-directory", "Directory dhcpd was started in: relative include paths in dhcpd.conf resolve against it.").Default("/").String()
+		_             = app.Flag("dhcpd.leases-file", "dhcpd's lease database.").Default("/var/lib/dhcp/dhcpd.leases").String()
+	)
+	enabled := map[string]*bool{}
+	for _, name := range collector.Names() {
+		def := "false"
+		if collector.DefaultEnabled(name) {
+			def = "true"
+		}
+		enabled[name] = app.Flag("collector."+name, "Enable the "+name+" collector (default: "+map[string]string{"true": "enabled", "false": "disabled"}[def]+").").Default(def).Bool()
+	}
+	webConfig := kingpinflag.AddFlags(app, ":9367")
+	logConfig := &promslog.Config{}
+	promslogflag.AddFlags(app, logConfig)
+	app.Version(version.Print(exporterName))
+	app.UsageWriter(os.Stdout)
+	app.HelpFlag.Short('h')
+	kingpin.Parse()
+
+	logger, slogger := newLoggers(logConfig)
+	level.Info(logger).Log("msg", "Starting "+exporterName, "version", version.Info())
+	level.Info(logger).Log("msg", "Build context", "build_context", version.BuildContext())
+
+	config := collector.NewConfigSource(*configFile, *workDir)
+	conf, confErr := config.Load()
+	if confErr != nil {
+		level.Warn(logger).Log("msg", "cannot read dhcpd.conf; pool and failover details that need it will fail until it can be read", "err", confErr)
+	}
+	settings, err := collector.ResolveOMAPI(*omapiAddress, *omapiKeyFile, conf, confErr)
+	if err != nil {
+		level.Error(logger).Log("msg", "OMAPI settings", "err", err)
+		os.Exit(1)
+	}
+	for _, n := range settings.Notes {
+		level.Info(logger).Log("msg", n)
+	}
+	level.Info(logger).Log("msg", "OMAPI", "address", settings.Address)
+
+	on := map[string]bool{}
+	for name, b := range enabled {
+		on[name] = *b
+	}
+	exporter, err := collector.New(collector.Options{
+		Logger:        logger,
+		OMAPI:         omapi.NewClient(omapi.Config{Address: settings.Address, Key: settings.Key}),
+		Config:        config,
+		FailoverPeers: *failoverPeers,
+		Enabled:       on,
+	})
+	if err != nil {
+		level.Error(logger).Log("msg", "cannot create exporter", "err", err)
+		os.Exit(1)
+	}
+
+	own := prometheus.NewRegistry()
+	own.MustRegister(
+		versioncollector.NewCollector(exporterName),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	http.Handle(*metricsPath, collector.NewHandler(exporter, collector.HandlerOpts{
+		Timeout: *omapiTimeout, TimeoutOffset: *timeoutOffset, Gatherer: own, Logger: logger,
+	}))
+	if *metricsPath != "/" {
+		landing, err := web.NewLandingPage(web.LandingConfig{
+			Name:        "ISC dhcpd exporter",
+			Description: "Prometheus exporter for ISC dhcpd 4.x: failover state and pool capacity over OMAPI, dhcpd.conf and dhcpd.leases",
+			Version:     version.Info(),
+			Links:       []web.LandingLinks{{Address: *metricsPath, Text: "Metrics"}},
+			Profiling:   "false",
+		})
+		if err != nil {
+			level.Error(logger).Log("msg", "landing page", "err", err)
+			os.Exit(1)
+		}
+		http.Handle("/", landing)
+	}
+	server := &http.Server{ReadHeaderTimeout: 10 * time.Second}
+	if err := web.ListenAndServe(server, webConfig, slogger); err != nil {
+		level.Error(logger).Log("msg", "HTTP server", "err", err)
+		os.Exit(1)
+	}
+}

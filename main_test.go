@@ -1,0 +1,321 @@
+package main
+
+// End-to-end tests of the dhcpd_exporter binary against a real dhcpd
+// failover pair (internal/testlab). The exporters run inside the lab's
+// network namespace and are scraped through it.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
+)
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// exporterBinary builds dhcpd_exporter once per test run.
+func exporterBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "dhcpd-exporter-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "dhcpd_exporter")
+		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v: %s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary
+}
+
+// exporter is one dhcpd_exporter process inside the lab namespace.
+type exporter struct {
+	addr string // inside the namespace
+	cmd  *exec.Cmd
+	log  *syncBuffer
+	ns   *testlab.Netns
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var nextPort = 19360
+
+// startExporter runs the binary in the namespace with the given flags.
+func startExporter(t *testing.T, ns *testlab.Netns, args ...string) *exporter {
+	t.Helper()
+	nextPort++
+	e := &exporter{addr: fmt.Sprintf("127.0.0.1:%d", nextPort), log: &syncBuffer{}, ns: ns}
+	e.cmd = ns.Command(context.Background(), exporterBinary(t), append([]string{"--web.listen-address=" + e.addr}, args...)...)
+	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log
+	if err := e.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.cmd.Process.Kill()
+		e.cmd.Wait()
+		if t.Failed() {
+			t.Logf("exporter %s log:\n%s", e.addr, e.log.String())
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := e.scrape(t, ""); err == nil {
+			return e
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("exporter did not come up; log:\n%s", e.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// scrape fetches /metrics, optionally with a Prometheus scrape timeout header.
+func (e *exporter) scrape(t *testing.T, timeout string) (string, error) {
+	req, _ := http.NewRequest("GET", "http://"+e.addr+"/metrics", nil)
+	if timeout != "" {
+		req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", timeout)
+	}
+	c := e.ns.HTTPClient()
+	c.Timeout = 15 * time.Second
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("HTTP %d: %s", resp.StatusCode, b)
+	}
+	return string(b), err
+}
+
+func (e *exporter) mustScrape(t *testing.T) string {
+	t.Helper()
+	body, err := e.scrape(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+func exporterFor(t *testing.T, p *testlab.Pair, s *testlab.Server, extra ...string) *exporter {
+	return startExporter(t, p.NS, append([]string{
+		"--omapi.address=" + s.OMAPIAddr,
+		"--omapi.key-file=" + p.KeyFile,
+		"--dhcpd.config-file=" + s.ConfPath,
+		"--dhcpd.leases-file=" + s.LeasesPath,
+	}, extra...)...)
+}
+
+func stateLine(peer, side, state string) string {
+	return fmt.Sprintf(`dhcpd_failover_state{peer=%q,side=%q,state=%q} 1`, peer, side, state)
+}
+
+var stateNames = map[int]string{2: "normal", 3: "communications-interrupted", 4: "partner-down"}
+
+// checkMetrics runs `promtool check metrics` on an exposition.
+func checkMetrics(t *testing.T, exposition string) {
+	t.Helper()
+	if _, err := exec.LookPath("promtool"); err != nil {
+		t.Skip("promtool not installed (Debian package prometheus); .ci/run installs it")
+	}
+	cmd := exec.Command("promtool", "check", "metrics")
+	cmd.Stdin = strings.NewReader(exposition)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+// The issue's acceptance run: both servers normal; the primary follows the
+// secondary's death to communications-interrupted, then partner-down, each
+// within one scrape of dhcpd's own transition; a hung then dead primary gives
+// dhcpd_up 0 within the scrape timeout while the exporter keeps serving.
+func TestExporterAgainstRealPair(t *testing.T) {
+	testlab.Require(t)
+	p := testlab.StartPair(t, testlab.PairOptions{AutoPartnerDown: 3})
+	ep := exporterFor(t, p, p.Primary)
+	es := exporterFor(t, p, p.Secondary)
+
+	for _, e := range []*exporter{ep, es} {
+		body := e.mustScrape(t)
+		for _, want := range []string{"dhcpd_up 1", stateLine(p.PeerName, "local", "normal"), stateLine(p.PeerName, "partner", "normal"),
+			`dhcpd_scrape_collector_success{collector="failover"} 1`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: missing %q in:\n%s", e.addr, want, body)
+			}
+		}
+		checkMetrics(t, body)
+	}
+	if body := ep.mustScrape(t); !strings.Contains(body, `dhcpd_failover_peer_info{local_address="192.0.2.1",local_port="647",partner_address="192.0.2.2",partner_port="847",peer="dhcp-failover",role="primary"} 1`) {
+		t.Errorf("peer info missing:\n%s", body)
+	}
+
+	if err := p.Secondary.Kill(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{3, 4} {
+		followTransition(t, p.Primary, ep, p.PeerName, want, 15*time.Second)
+	}
+
+	// A hung primary: the scrape ends within Prometheus' scrape timeout.
+	p.Primary.Kill(syscall.SIGSTOP)
+	start := time.Now()
+	body, err := ep.scrape(t, "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second || !strings.Contains(body, "dhcpd_up 0") || strings.Contains(body, "dhcpd_failover_state{") {
+		t.Fatalf("hung dhcpd: scrape took %v:\n%s", d, body)
+	}
+	t.Logf("hung dhcpd: dhcpd_up 0 after %v (scrape timeout 2s)", time.Since(start).Round(time.Millisecond))
+	p.Primary.Kill(syscall.SIGKILL)
+	p.Primary.Wait()
+	start = time.Now()
+	body, err = ep.scrape(t, "2")
+	if err != nil || !strings.Contains(body, "dhcpd_up 0") {
+		t.Fatalf("dead dhcpd: %v\n%s", err, body)
+	}
+	t.Logf("dead dhcpd: dhcpd_up 0 after %v", time.Since(start).Round(time.Millisecond))
+	if ep.cmd.ProcessState != nil {
+		t.Fatal("exporter exited")
+	}
+	checkMetrics(t, body)
+}
+
+// followTransition polls dhcpd's own view (omshell) and the exporter in
+// turns; the first scrape that starts after dhcpd reports the new state must
+// show it.
+func followTransition(t *testing.T, s *testlab.Server, e *exporter, peer string, want int, limit time.Duration) {
+	t.Helper()
+	begin := time.Now()
+	for time.Since(begin) < limit {
+		local, _, err := s.FailoverState(context.Background())
+		if err == nil && local == want {
+			body := e.mustScrape(t)
+			if !strings.Contains(body, stateLine(peer, "local", stateNames[want])) {
+				t.Fatalf("dhcpd reports %s but the next scrape does not:\n%s", stateNames[want], body)
+			}
+			t.Logf("%s: seen by dhcpd and by the next scrape %v after the kill", stateNames[want], time.Since(begin).Round(10*time.Millisecond))
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("dhcpd never reached state %d", want)
+}
+
+// A full scrape sends dhcpd only OPENs without create/update/exclusive and
+// REFRESHes: a recording proxy between exporter and the real dhcpd checks
+// every client message.
+func TestExporterIsReadOnlyOnTheWire(t *testing.T) {
+	testlab.Require(t)
+	p := testlab.StartPair(t, testlab.PairOptions{})
+	ln, err := p.NS.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var seen []*omapi.Message
+	go proxy(t, ln, p.NS, p.Primary.OMAPIAddr, func(m *omapi.Message) {
+		mu.Lock()
+		seen = append(seen, m)
+		mu.Unlock()
+	})
+	t.Cleanup(func() { ln.Close() })
+	e := startExporter(t, p.NS, "--omapi.address="+ln.Addr().String(), "--omapi.key-file="+p.KeyFile,
+		"--dhcpd.config-file="+p.Primary.ConfPath, "--dhcpd.leases-file="+p.Primary.LeasesPath)
+	for i := 0; i < 5; i++ {
+		if body := e.mustScrape(t); !strings.Contains(body, "dhcpd_up 1") {
+			t.Fatalf("scrape through proxy:\n%s", body)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	ops := map[string]int{}
+	for _, m := range seen {
+		if !m.ReadOnly() {
+			t.Errorf("exporter sent %s", m)
+		}
+		ops[m.String()]++
+	}
+	if len(seen) < 5 {
+		t.Fatalf("only %d messages seen", len(seen))
+	}
+	t.Logf("client messages by kind: %v", ops)
+	p.Primary.AssertHealthy(t)
+}
+
+// proxy forwards connections to target and decodes the client's messages.
+func proxy(t *testing.T, ln net.Listener, ns *testlab.Netns, target string, record func(*omapi.Message)) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			s, err := ns.DialContext(context.Background(), "tcp", target)
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			go io.Copy(c, s)
+			r := io.TeeReader(c, s)
+			intro := make([]byte, 8)
+			if _, err := io.ReadFull(r, intro); err != nil {
+				return
+			}
+			for {
+				m, _, err := omapi.ReadMessage(r, 0, omapi.DefaultMaxMessageSize)
+				if err != nil {
+					return
+				}
+				record(m)
+			}
+		}()
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}

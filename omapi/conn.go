@@ -1,0 +1,222 @@
+package omapi
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+)
+
+var (
+	// ErrClosed means dhcpd closed the connection without answering. dhcpd does
+	// that instead of replying when it rejects a message outright (unknown
+	// authid, a bad rid, a STATUS sent to it: facts §1.9), and when it exits.
+	ErrClosed = errors.New("omapi: server closed the connection")
+	// ErrBadSignature means a reply's HMAC did not verify.
+	ErrBadSignature = errors.New("omapi: reply signature does not verify")
+)
+
+// conn is one authenticated OMAPI connection. It is not safe for concurrent
+// use; Client serialises access.
+type conn struct {
+	nc      net.Conn
+	br      *bufio.Reader
+	extra   int // extra header bytes the server announced
+	maxSize int
+	key     *Key
+	authID  uint32 // server's handle for key; 0 while unauthenticated
+	nextID  uint32
+	wbuf    []byte
+	broken  bool // a reply left the stream unusable (server closes after INVALIDKEY)
+}
+
+// dial connects, exchanges the intro and authenticates with key (if any).
+func dial(ctx context.Context, cfg *Config) (*conn, error) {
+	nc, err := cfg.dialer()(ctx, "tcp", cfg.Address)
+	if err != nil {
+		return nil, fmt.Errorf("omapi: connect %s: %w", cfg.Address, err)
+	}
+	c := &conn{
+		nc:      nc,
+		br:      bufio.NewReaderSize(nc, 8192),
+		maxSize: cfg.maxMessageSize(),
+		key:     cfg.Key,
+		// ids only need to differ between outstanding messages on this
+		// connection; a time-derived start makes captures easy to tell apart.
+		nextID: uint32(time.Now().UnixNano()) | 1,
+	}
+	if err := c.start(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// guard applies ctx's deadline to the socket and aborts blocked I/O when ctx
+// is cancelled. The returned func must be called when the exchange is over.
+func (c *conn) guard(ctx context.Context) func() {
+	deadline, _ := ctx.Deadline()
+	c.nc.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+	return func() { stop() }
+}
+
+func (c *conn) start(ctx context.Context) error {
+	defer c.guard(ctx)()
+	if _, err := c.nc.Write(AppendIntro(nil)); err != nil {
+		return c.ioError(ctx, "send intro", err)
+	}
+	var intro [8]byte
+	if _, err := io.ReadFull(c.br, intro[:]); err != nil {
+		return c.ioError(ctx, "read intro", err)
+	}
+	extra, err := ParseIntro(intro)
+	if err != nil {
+		return err
+	}
+	c.extra = extra
+	if c.key == nil {
+		return nil
+	}
+	return c.authenticate(ctx)
+}
+
+// authenticate opens the server's authenticator object for our key (facts
+// §1.6). The request and its reply are unsigned; the reply's handle is the
+// authid every later message carries. A wrong secret is not detected here:
+// dhcpd only notices it on the first signed message.
+func (c *conn) authenticate(ctx context.Context) error {
+	req := &Message{
+		Op:      OpOpen,
+		ID:      c.id(),
+		Message: Values{{"type", []byte("authenticator")}},
+		Object: Values{
+			{"name", []byte(c.key.name)},
+			{"algorithm", []byte(c.key.alg.wireName())},
+		},
+	}
+	if _, err := c.nc.Write(AppendMessage(nil, req, nil)); err != nil {
+		return c.ioError(ctx, "send authenticator", err)
+	}
+	rep, _, err := ReadMessage(c.br, c.extra, c.maxSize)
+	if err != nil {
+		return c.ioError(ctx, "read authenticator reply", err)
+	}
+	if rep.RID != req.ID {
+		return fmt.Errorf("%w: authenticator reply answers id %d, want %d", ErrProtocol, rep.RID, req.ID)
+	}
+	switch rep.Op {
+	case OpUpdate:
+		if rep.Handle == 0 {
+			return fmt.Errorf("%w: authenticator reply without a handle", ErrProtocol)
+		}
+		c.authID = uint32(rep.Handle)
+		return nil
+	case OpStatus:
+		se := statusError(rep, fmt.Sprintf("authenticate with %s", c.key))
+		if se.Result.Canonical() == ResultNotFound {
+			// auth.c:131-190: no key of that name and algorithm.
+			return fmt.Errorf("%w: server has no %s: %w", ErrKeyUnknown, c.key, se)
+		}
+		return se
+	}
+	return fmt.Errorf("%w: authenticator reply has op %s", ErrProtocol, rep.Op)
+}
+
+func (c *conn) id() uint32 {
+	c.nextID++
+	if c.nextID == 0 {
+		c.nextID = 1
+	}
+	return c.nextID
+}
+
+// exchange sends reqs back to back and reads their replies, which dhcpd sends
+// in request order. The caller bounds len(reqs) (see window.go).
+func (c *conn) exchange(ctx context.Context, reqs []*Request) ([]Response, error) {
+	defer c.guard(ctx)()
+	ids := make([]uint32, len(reqs))
+	c.wbuf = c.wbuf[:0]
+	for i, r := range reqs {
+		ids[i] = c.id()
+		m := r.message(ids[i])
+		if c.key != nil {
+			m.AuthID = c.authID
+			c.wbuf = AppendMessage(c.wbuf, m, c.key)
+		} else {
+			c.wbuf = AppendMessage(c.wbuf, m, nil)
+		}
+	}
+	if _, err := c.nc.Write(c.wbuf); err != nil {
+		return nil, c.ioError(ctx, "send "+reqs[0].String(), err)
+	}
+	resps := make([]Response, len(reqs))
+	for i, r := range reqs {
+		rep, signed, err := ReadMessage(c.br, c.extra, c.maxSize)
+		if err != nil {
+			return nil, c.ioError(ctx, "read reply to "+r.String(), err)
+		}
+		if rep.RID != ids[i] {
+			return nil, fmt.Errorf("%w: reply answers id %d, want %d (%s)", ErrProtocol, rep.RID, ids[i], r)
+		}
+		if err := c.checkSignature(rep, signed, r); err != nil {
+			return nil, err
+		}
+		resps[i] = response(rep, r, len(signed)+4+len(rep.Signature))
+		if errors.Is(resps[i].Err, ErrInvalidKey) {
+			// dhcpd drops the connection after rejecting a signature.
+			c.broken = true
+		}
+	}
+	return resps, nil
+}
+
+// checkSignature verifies a reply's HMAC. dhcpd signs every reply on an
+// authenticated connection except one: a STATUS rejecting our signature is
+// sent unsigned with authid 0 (protocol.c:713-732), and is accepted only
+// when it says exactly that.
+func (c *conn) checkSignature(rep *Message, signed []byte, r *Request) error {
+	if c.key == nil {
+		if rep.AuthID != 0 || len(rep.Signature) != 0 {
+			return fmt.Errorf("%w: signed reply on an unauthenticated connection (%s)", ErrProtocol, r)
+		}
+		return nil
+	}
+	if rep.AuthID == 0 && len(rep.Signature) == 0 {
+		if rep.Op == OpStatus {
+			switch statusError(rep, "").Result.Canonical() {
+			case ResultInvalidKey, ResultNoKeys:
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: unsigned %s reply on an authenticated connection (%s)", ErrProtocol, rep.Op, r)
+	}
+	if rep.AuthID != c.authID {
+		return fmt.Errorf("%w: reply signed with authenticator %d, want %d (%s)", ErrProtocol, rep.AuthID, c.authID, r)
+	}
+	if len(rep.Signature) != c.key.alg.size() || !c.key.verify(signed, rep.Signature) {
+		return fmt.Errorf("%w (%s)", ErrBadSignature, r)
+	}
+	return nil
+}
+
+// ioError turns a transport failure into an error that says what happened.
+func (c *conn) ioError(ctx context.Context, what string, err error) error {
+	c.broken = true
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("omapi: %s: %w", what, ctxErr)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("omapi: %s: %w", what, context.DeadlineExceeded)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err) {
+		return fmt.Errorf("%w during %s (it rejects malformed or wrongly authenticated messages this way, and closes all connections when it exits)", ErrClosed, what)
+	}
+	return fmt.Errorf("omapi: %s: %w", what, err)
+}
+
+func (c *conn) close() { c.nc.Close() }

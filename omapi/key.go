@@ -1,0 +1,140 @@
+package omapi
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"fmt"
+	"hash"
+	"strings"
+)
+
+// Algorithm is an HMAC algorithm dhcpd accepts for OMAPI keys (HMAC-SHA* since
+// 4.3.2; includes/omapip/isclib.h:116-121).
+type Algorithm int
+
+const (
+	HMACMD5 Algorithm = iota + 1
+	HMACSHA1
+	HMACSHA224
+	HMACSHA256
+	HMACSHA384
+	HMACSHA512
+)
+
+var algorithms = []struct {
+	alg  Algorithm
+	name string
+	new  func() hash.Hash
+}{
+	{HMACMD5, "hmac-md5", md5.New},
+	{HMACSHA1, "hmac-sha1", sha1.New},
+	{HMACSHA224, "hmac-sha224", sha256.New224},
+	{HMACSHA256, "hmac-sha256", sha256.New},
+	{HMACSHA384, "hmac-sha384", sha512.New384},
+	{HMACSHA512, "hmac-sha512", sha512.New},
+}
+
+// sigAlgSuffix is what dhcpd appends to an algorithm name without dots when it
+// stores a key (common/parse.c:3012-3041); the authenticator OPEN must name
+// the algorithm in that stored form (compared case-insensitively).
+const sigAlgSuffix = ".SIG-ALG.REG.INT."
+
+// ParseAlgorithm accepts the spellings dhcpd.conf allows: "hmac-md5",
+// "HMAC-MD5.SIG-ALG.REG.INT" and "hmac-md5.SIG-ALG.REG.INT.", in any case.
+func ParseAlgorithm(s string) (Algorithm, error) {
+	name := strings.TrimSuffix(s, ".")
+	if suffix := strings.TrimSuffix(sigAlgSuffix, "."); len(name) > len(suffix) && strings.EqualFold(name[len(name)-len(suffix):], suffix) {
+		name = name[:len(name)-len(suffix)]
+	}
+	for _, a := range algorithms {
+		if strings.EqualFold(name, a.name) {
+			return a.alg, nil
+		}
+	}
+	return 0, fmt.Errorf("omapi: unsupported key algorithm %q (want one of hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512)", s)
+}
+
+func (a Algorithm) String() string {
+	for _, x := range algorithms {
+		if x.alg == a {
+			return x.name
+		}
+	}
+	return fmt.Sprintf("algorithm(%d)", int(a))
+}
+
+// wireName is the algorithm as the authenticator OPEN names it.
+func (a Algorithm) wireName() string { return a.String() + sigAlgSuffix }
+
+func (a Algorithm) newHash() func() hash.Hash {
+	for _, x := range algorithms {
+		if x.alg == a {
+			return x.new
+		}
+	}
+	return nil
+}
+
+// size is the signature length: the full digest (dst_key_sigsize).
+func (a Algorithm) size() int { return a.newHash()().Size() }
+
+// Key is an OMAPI key: a name, an algorithm and a secret. Its String and
+// GoString never show the secret.
+type Key struct {
+	name   string
+	alg    Algorithm
+	secret []byte
+}
+
+// NewKey builds a key from a dhcpd.conf key statement's parts; secret is the
+// base64-decoded secret.
+func NewKey(name, algorithm string, secret []byte) (*Key, error) {
+	alg, err := ParseAlgorithm(algorithm)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		return nil, fmt.Errorf("omapi: key has no name")
+	}
+	if len(secret) == 0 {
+		return nil, fmt.Errorf("omapi: key %q has an empty secret", name)
+	}
+	return &Key{name: name, alg: alg, secret: append([]byte(nil), secret...)}, nil
+}
+
+// Name is the key's name.
+func (k *Key) Name() string { return k.name }
+
+// Algorithm is the key's HMAC algorithm.
+func (k *Key) Algorithm() Algorithm { return k.alg }
+
+func (k *Key) String() string   { return fmt.Sprintf("key %q (%s)", k.name, k.alg) }
+func (k *Key) GoString() string { return "omapi." + k.String() }
+
+// WireAlgorithm is the algorithm as an authenticator OPEN names it,
+// e.g. "hmac-md5.SIG-ALG.REG.INT.".
+func (k *Key) WireAlgorithm() string { return k.alg.wireName() }
+
+// SignatureSize is the length of the key's signatures.
+func (k *Key) SignatureSize() int { return k.alg.size() }
+
+// Sign appends to dst the HMAC of data.
+func (k *Key) Sign(dst, data []byte) []byte { return k.sign(dst, data) }
+
+// Verify reports whether sig is the HMAC of data.
+func (k *Key) Verify(data, sig []byte) bool { return k.verify(data, sig) }
+
+// sign appends to dst the HMAC of data.
+func (k *Key) sign(dst, data []byte) []byte {
+	mac := hmac.New(k.alg.newHash(), k.secret)
+	mac.Write(data)
+	return mac.Sum(dst)
+}
+
+// verify reports whether sig is the HMAC of data.
+func (k *Key) verify(data, sig []byte) bool {
+	return hmac.Equal(k.sign(nil, data), sig)
+}

@@ -172,11 +172,20 @@ dhcpd_failover_peer_info{local_address="",local_port="647",partner_address="",pa
 // gather runs one scrape and returns the text exposition.
 func gather(t *testing.T, e *collector.Exporter) string {
 	t.Helper()
-	b, err := testutil.CollectAndFormat(e.Collector(scrapeCtx(t)), expfmt.TypeTextPlain)
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(e.Collector(scrapeCtx(t)))
+	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	var b bytes.Buffer
+	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
 }
 
 func TestOMAPIDownExportsOnlyUpAndFailures(t *testing.T) {

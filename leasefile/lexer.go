@@ -93,6 +93,7 @@ type Lexer struct {
 
 	peeked    bool
 	peekStart int
+	peekLine  int
 	tok       Token
 	err       *Error // unterminated string
 }
@@ -116,6 +117,14 @@ func (l *Lexer) Offset() int {
 	return l.pos
 }
 
+// Line is the line number at Offset.
+func (l *Lexer) Line() int {
+	if l.peeked {
+		return l.peekLine
+	}
+	return l.line
+}
+
 // Next returns the next token.
 func (l *Lexer) Next() Token {
 	if l.peeked {
@@ -128,10 +137,10 @@ func (l *Lexer) Next() Token {
 // Peek returns the next token without consuming it.
 func (l *Lexer) Peek() Token {
 	if !l.peeked {
-		start := l.pos
+		start, line := l.pos, l.line
 		l.tok = l.scan()
 		l.peeked = true
-		l.peekStart = start
+		l.peekStart, l.peekLine = start, line
 	}
 	return l.tok
 }
@@ -212,6 +221,11 @@ func (l *Lexer) File() string { return l.file }
 func (l *Lexer) SkipStatement() *Error {
 	depth := 0
 	for {
+		if depth == 0 && l.Peek().IsPunct('}') {
+			// Leave it: it closes the enclosing block, and the statement
+			// lacked its ';'.
+			return l.Errorf(l.Peek(), "missing ';' before '}'")
+		}
 		t := l.Next()
 		switch {
 		case t.Kind == EOF:
@@ -225,9 +239,6 @@ func (l *Lexer) SkipStatement() *Error {
 		case t.IsPunct('{'):
 			depth++
 		case t.IsPunct('}'):
-			if depth == 0 {
-				return l.Errorf(t, "unexpected '}'")
-			}
 			depth--
 			if depth == 0 {
 				if l.Peek().IsPunct(';') {
@@ -331,3 +342,6 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// atEnd reports whether the lexer has consumed all of its input.
+func (l *Lexer) atEnd() bool { return !l.peeked && l.pos >= len(l.src) }

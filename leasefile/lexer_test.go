@@ -51,12 +51,12 @@ func TestKeywordsAreCaseInsensitive(t *testing.T) {
 
 func TestUnquote(t *testing.T) {
 	cases := map[string]string{
-		`plain`:                    "plain",
+		`plain`:                     "plain",
 		`\001\002\000\000\000\000d`: "\x01\x02\x00\x00\x00\x00d",
-		`\"\\\t\r\n\b`:             "\"\\\t\r\n\b",
-		`\x41\x4a\xz`:              "AJxz",
-		`\q\7`:                     "q7",
-		`tail\`:                    "tail\\",
+		`\"\\\t\r\n\b`:              "\"\\\t\r\n\b",
+		`\x41\x4a\xz`:               "AJxz",
+		`\q\7`:                      "q7",
+		`tail\`:                     "tail\\",
 	}
 	for in, want := range cases {
 		if got := Unquote([]byte(in)); !bytes.Equal(got, []byte(want)) {

@@ -133,12 +133,16 @@ func (cl *Client) Ping(ctx context.Context) error {
 func (cl *Client) window(ctx context.Context, w []*Request) ([]Response, error) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
+	var retryOf error // the failure a retry follows
 	for attempt := 0; ; attempt++ {
 		fresh := false
 		if cl.c == nil {
 			c, err := dial(ctx, &cl.cfg)
 			if err != nil {
 				cl.stats.Failures++
+				if retryOf != nil {
+					return nil, fmt.Errorf("%w; reconnecting failed: %w", retryOf, err)
+				}
 				return nil, err
 			}
 			cl.c, fresh = c, true
@@ -162,6 +166,7 @@ func (cl *Client) window(ctx context.Context, w []*Request) ([]Response, error) 
 		// a dhcpd restart in between: try once more on a new one. Writes are
 		// never retried, they may have been applied.
 		if !fresh && attempt == 0 && errors.Is(err, ErrClosed) && ctx.Err() == nil && allReadOnly(w) {
+			retryOf = err
 			continue
 		}
 		return nil, err

@@ -1,0 +1,290 @@
+package leasefile
+
+import (
+	"time"
+)
+
+// recordStatus is the outcome of reading one top-level record.
+type recordStatus int
+
+const (
+	recordDone       recordStatus = iota // a record was read (and applied)
+	recordMalformed                      // a complete but malformed record was skipped
+	recordIncomplete                     // the data ends inside the record: wait for more
+	recordEnd                            // no more records
+)
+
+// leaseParser applies the records of dhcpd.leases text to a LeaseDB.
+type leaseParser struct {
+	db  *LeaseDB
+	now uint32 // for leases without a binding state
+	err *Error // the malformed record's error
+}
+
+// record reads one top-level record (facts §3.3-3.9). A record whose end is
+// not in the data yet is incomplete, never an error: dhcpd may be writing it.
+func (p *leaseParser) record(l *Lexer) recordStatus {
+	t := l.Next()
+	switch {
+	case t.Kind == EOF:
+		if l.Err() != nil {
+			return recordIncomplete // an unterminated string at the end
+		}
+		return recordEnd
+	case t.Is("lease"):
+		return p.lease(l, t)
+	case t.Is("failover"):
+		return p.failover(l, t)
+	case t.Is("host") || t.Is("group") || t.Is("class") || t.Is("subclass") ||
+		t.Is("ia-na") || t.Is("ia-ta") || t.Is("ia-pd") ||
+		t.Is("server-duid") || t.Is("authoring-byte-order") || t.Is("lease-id-format"):
+		// Records the exporter does not count, skipped whole.
+		if l.SkipStatement() != nil {
+			return recordIncomplete
+		}
+		return recordDone
+	case t.IsPunct(';'):
+		return recordDone
+	}
+	// dhcpd says "Corrupt lease file - possible data loss!" and skips to
+	// the next ';' (confpars.c:314-317).
+	p.err = l.Errorf(t, "unexpected %s at the top level of the lease file", t.describe())
+	if l.SkipStatement() != nil {
+		return recordIncomplete
+	}
+	return recordMalformed
+}
+
+// malformed skips the rest of a lease record after an error inside it.
+func (p *leaseParser) malformed(l *Lexer, err *Error) recordStatus {
+	p.err = err
+	if l.SkipBlock() != nil {
+		return recordIncomplete
+	}
+	return recordMalformed
+}
+
+// lease reads `lease A.B.C.D { ... }` and keeps its binding state and end.
+func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
+	ip, err := readIPv4(l)
+	if err != nil {
+		return p.skipBadHeader(l, err)
+	}
+	if b := l.Next(); !b.IsPunct('{') {
+		return p.skipBadHeader(l, l.Errorf(b, "lease %s: expected '{', found %s", ip, b.describe()))
+	}
+	var lease Lease
+	hasState := false
+	for {
+		t := l.Next()
+		switch {
+		case t.IsPunct('}'):
+			if !hasState {
+				// confpars.c:3654-3677: active while it has not ended, else free.
+				lease.State = StateFree
+				if lease.Ends > p.now {
+					lease.State = StateActive
+				}
+			}
+			p.db.set(addrUint32(ip), lease)
+			return recordDone
+		case t.Kind == EOF:
+			return recordIncomplete
+		case t.Is("ends"):
+			ends, err := readDate(l)
+			if err != nil {
+				return p.malformed(l, err)
+			}
+			lease.Ends = ends
+		case t.Is("binding"):
+			s, err := readBindingState(l, t)
+			if err != nil {
+				return p.malformed(l, err)
+			}
+			lease.State, hasState = s, true
+		case t.Is("abandoned"):
+			// old files: `abandoned;`
+			lease.State, hasState = StateAbandoned, true
+			if l.SkipStatement() != nil {
+				return recordIncomplete
+			}
+		case t.IsPunct('{') || t.IsPunct(';'):
+			return p.malformed(l, l.Errorf(t, "lease %s: unexpected %s", ip, t.describe()))
+		default:
+			// starts, tstp, tsfp, atsfp, cltt, next/rewind binding state,
+			// hardware, uid, set, option agent.*, client-hostname, billing,
+			// on ... { }, reserved, dynamic-bootp, ...: not needed.
+			if err := l.SkipStatement(); err != nil {
+				if l.atEnd() {
+					return recordIncomplete
+				}
+				return p.malformed(l, err)
+			}
+		}
+	}
+}
+
+// skipBadHeader skips a lease record whose header is unreadable.
+func (p *leaseParser) skipBadHeader(l *Lexer, err *Error) recordStatus {
+	p.err = err
+	if l.SkipStatement() != nil {
+		return recordIncomplete
+	}
+	return recordMalformed
+}
+
+// readBindingState reads `state WORD;` after `binding`.
+func readBindingState(l *Lexer, t Token) (BindingState, *Error) {
+	if st := l.Next(); !st.Is("state") {
+		return 0, l.Errorf(st, "expected \"binding state\", found %s", st.describe())
+	}
+	w := l.Next()
+	s, ok := parseBindingState(w)
+	if !ok {
+		return 0, l.Errorf(w, "unknown binding state %s", w.describe())
+	}
+	return s, expectSemi(l, "binding state")
+}
+
+// failover reads `failover peer "NAME" state { my state S at DATE; partner
+// state S at DATE; mclt N; }` (db.c:766-818); the last one wins.
+func (p *leaseParser) failover(l *Lexer, start Token) recordStatus {
+	if t := l.Next(); !t.Is("peer") {
+		return p.skipBadHeader(l, l.Errorf(t, "expected \"failover peer\""))
+	}
+	name, err := readName(l, "failover peer")
+	if err != nil {
+		return p.skipBadHeader(l, err)
+	}
+	if s, b := l.Next(), l.Next(); !s.Is("state") || !b.IsPunct('{') {
+		return p.skipBadHeader(l, l.Errorf(s, "failover peer %s: expected \"state {\"", name))
+	}
+	rec := FailoverRecord{Pos: Position{l.File(), start.Line}}
+	for {
+		t := l.Next()
+		switch {
+		case t.IsPunct('}'):
+			p.db.Failover[name] = rec
+			return recordDone
+		case t.Kind == EOF:
+			return recordIncomplete
+		case t.Is("my") || t.Is("partner"):
+			if s := l.Next(); !s.Is("state") {
+				return p.malformed(l, l.Errorf(s, "failover peer %s: expected \"state\"", name))
+			}
+			w := l.Next()
+			if w.Kind != Word {
+				return p.malformed(l, l.Errorf(w, "failover peer %s: expected a state name", name))
+			}
+			since := time.Time{}
+			if l.Peek().Is("at") {
+				l.Next()
+				d, err := readDate(l)
+				if err != nil {
+					return p.malformed(l, err)
+				}
+				since = time.Unix(int64(d), 0).UTC()
+			} else if err := expectSemi(l, "failover state"); err != nil {
+				return p.malformed(l, err)
+			}
+			if t.Is("my") {
+				rec.MyState, rec.MySince = string(w.Text), since
+			} else {
+				rec.PartnerState, rec.PartnerSince = string(w.Text), since
+			}
+		default:
+			if l.SkipStatement() != nil {
+				return recordIncomplete
+			}
+		}
+	}
+}
+
+// readDate reads what follows a time keyword, up to and including ';':
+// `W YYYY/MM/DD HH:MM:SS [OFFSET];` in UTC, `never;`, or `epoch N;`
+// (common/parse.c:942-1163). Years from 2038 on read as never.
+func readDate(l *Lexer) (uint32, *Error) {
+	t := l.Next()
+	switch {
+	case t.Is("never"):
+		return NeverTime, expectSemi(l, "date")
+	case t.Is("epoch"):
+		n := l.Next()
+		v, ok := atoiBytes(n)
+		if !ok {
+			return 0, l.Errorf(n, "expected seconds after epoch, found %s", n.describe())
+		}
+		if v > NeverTime {
+			v = NeverTime
+		}
+		return uint32(v), expectSemi(l, "date")
+	}
+	if _, ok := atoiBytes(t); !ok {
+		return 0, l.Errorf(t, "expected a date, found %s", t.describe())
+	}
+	var f [6]int // year month day hour minute second
+	seps := [6]byte{0, '/', '/', 0, ':', ':'}
+	for i := range f {
+		if seps[i] != 0 {
+			if s := l.Next(); !s.IsPunct(seps[i]) {
+				return 0, l.Errorf(s, "malformed date: expected '%c', found %s", seps[i], s.describe())
+			}
+		}
+		n := l.Next()
+		v, ok := atoiBytes(n)
+		if !ok {
+			return 0, l.Errorf(n, "malformed date: expected a number, found %s", n.describe())
+		}
+		f[i] = v
+	}
+	offset := 0
+	if n := l.Peek(); n.Kind == Word {
+		// An optional time zone offset in seconds (parse.c:1130-1150).
+		l.Next()
+		neg := n.Text[0] == '-'
+		txt := n
+		if neg {
+			txt.Text = txt.Text[1:]
+		}
+		v, ok := atoiBytes(txt)
+		if !ok {
+			return 0, l.Errorf(n, "malformed date: bad time zone offset %s", n.describe())
+		}
+		if neg {
+			v = -v
+		}
+		offset = v
+	}
+	if err := expectSemi(l, "date"); err != nil {
+		return 0, err
+	}
+	year := f[0]
+	if year < 1900 {
+		year += 1900 // two-digit and "1xx" years count from 1900
+	}
+	if year >= 2038 {
+		return NeverTime, nil
+	}
+	if f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 {
+		return 0, l.Errorf(t, "malformed date %d/%d/%d %d:%d:%d", f[0], f[1], f[2], f[3], f[4], f[5])
+	}
+	secs := daysFromCivil(year, f[1], f[2])*86400 + int64(f[3]*3600+f[4]*60+f[5]) - int64(offset)
+	if secs < 0 {
+		secs = 0
+	}
+	return uint32(secs), nil
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to y-m-d (proleptic
+// Gregorian; Howard Hinnant's algorithm), without time.Date's cost.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}

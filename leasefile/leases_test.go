@@ -1,0 +1,358 @@
+package leasefile
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// now is 2026-11-22 13:50:29 UTC, the lab seed's NOW.
+var testNow = time.Unix(1795355429, 0)
+
+// everyRecord holds every kind of record dhcpd 4.4 writes (facts §3).
+const everyRecord = `# The format of this file is documented in the dhcpd.leases(5) manual page.
+# This lease file was written by isc-dhcp-4.4.3-P1
+
+# authoring-byte-order entry is generated, DO NOT DELETE
+authoring-byte-order little-endian;
+
+server-duid "\000\001\000\001(\350\023\234\036f\316@\310\211";
+
+failover peer "dhcp-failover" state {
+  my state recover at 0 2026/11/22 13:44:43;
+  partner state unknown-state at 0 2026/11/22 13:44:43;
+  mclt 10;
+}
+class "dyn" { dynamic; lease limit 4; match hardware; }
+subclass "dyn" 1:2:0:0:0:0:1 { dynamic; }
+group "g" { dynamic; default-lease-time 60; }
+host omapi-host1 {
+  dynamic;
+  hardware ethernet 02:00:00:00:00:14;
+  fixed-address 192.0.2.20;
+}
+host omapi-host1 { dynamic; deleted; }
+lease 192.0.2.100 {
+  starts 0 2026/11/22 13:45:29;
+  ends 0 2026/11/22 14:50:29;
+  tstp 0 2026/11/22 14:50:29;
+  tsfp 0 2026/11/22 14:50:29;
+  atsfp 0 2026/11/22 14:50:29;
+  cltt 0 2026/11/22 13:45:29;
+  binding state active;
+  next binding state free;
+  rewind binding state free;
+  hardware ethernet 02:00:00:00:00:64;
+  uid "\001\002\000\000\000\000d";
+  set ddns-fwd-name = "client-100.example.";
+  set remote-handle = %2;
+  set flag = true;
+  option agent.circuit-id "port;7}";
+  option agent.remote-id 0:1:2;
+  client-hostname "client-100";
+  on expiry { set x = "}"; if exists host-name { log (info, "{"); } }
+  on release { execute ("/bin/true"); }
+}
+lease 192.0.2.101 {
+  starts epoch 1795355000; # Sun Nov 22 13:43:20 2026
+  ends never;
+  cltt 0 2026/11/22 13:45:29;
+  binding state backup;
+  billing class "dyn";
+  reserved;
+  dynamic-bootp;
+}
+lease 192.0.2.102 {
+  starts 0 2026/11/22 13:45:29;
+  ends 0 2026/11/22 12:00:00;
+  binding state active;
+}
+lease 192.0.2.103 {
+  ends 0 2026/11/22 14:50:29;
+}
+lease 192.0.2.104 {
+  ends 0 2026/11/22 12:50:29;
+}
+lease 192.0.2.105 {
+  ends 6 2040/01/01 00:00:00;
+  binding state abandoned;
+}
+lease 192.0.2.106 {
+  ends 0 2026/11/22 14:50:29 3600;
+  binding state released;
+}
+ia-na "\001\000\000\000\000\001\000\001" {
+  cltt 0 2026/11/22 13:45:29;
+  iaaddr 2001:db8::10 {
+    binding state active;
+    preferred-life 300;
+    max-life 600;
+    ends 0 2026/11/22 14:50:29;
+  }
+}
+ia-pd "\002\000\000\000" { iaprefix 2001:db8:1::/56 { binding state active; } }
+lease 192.0.2.100 {
+  starts 0 2026/11/22 13:45:29;
+  ends 0 2026/11/22 14:55:29;
+  binding state active;
+}
+`
+
+func parseString(t *testing.T, text string) (*LeaseFile, UpdateResult) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "dhcpd.leases")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lf := NewLeaseFile(path)
+	res, err := lf.Update(testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lf, res
+}
+
+func TestEveryRecordKind(t *testing.T) {
+	lf, res := parseString(t, everyRecord)
+	if res.Malformed != 0 {
+		t.Fatalf("malformed %d: %v", res.Malformed, lf.Stats().LastMalformed)
+	}
+	if res.Records != 18 || !res.FullParse || lf.Stats().Offset != int64(len(everyRecord)) {
+		t.Errorf("result %+v stats %+v", res, lf.Stats())
+	}
+	now := uint32(testNow.Unix())
+	cases := []struct {
+		ip        string
+		state     BindingState
+		effective BindingState
+		ends      uint32
+	}{
+		{"192.0.2.100", StateActive, StateActive, 1795355429 + 3900}, // the later record replaced the first
+		{"192.0.2.101", StateBackup, StateBackup, NeverTime},
+		{"192.0.2.102", StateActive, StateExpired, 1795348800},       // ends has passed
+		{"192.0.2.103", StateActive, StateActive, 1795355429 + 3600}, // no binding state, not ended
+		{"192.0.2.104", StateFree, StateFree, 1795355429 - 3600},     // no binding state, ended
+		{"192.0.2.105", StateAbandoned, StateAbandoned, NeverTime},   // 2040 reads as never
+		{"192.0.2.106", StateReleased, StateReleased, 1795355429},    // time zone offset
+	}
+	for _, c := range cases {
+		l, ok := lf.DB().Get(netip.MustParseAddr(c.ip))
+		if !ok || l.State != c.state || l.Effective(now) != c.effective || l.Ends != c.ends {
+			t.Errorf("%s: %+v (effective %v), want %v/%v ends %d", c.ip, l, l.Effective(now), c.state, c.effective, c.ends)
+		}
+	}
+	if _, ok := lf.DB().Get(netip.MustParseAddr("192.0.2.107")); ok {
+		t.Error("absent address has a record")
+	}
+	fo := lf.DB().Failover["dhcp-failover"]
+	if fo.MyState != "recover" || fo.PartnerState != "unknown-state" || fo.MySince.Unix() != 1795355083 || fo.Pos.Line != 9 {
+		t.Errorf("failover %+v", fo)
+	}
+}
+
+func TestTruncatedTailWaitsForTheRest(t *testing.T) {
+	full := everyRecord
+	for _, cut := range []int{len(full) - 1, len(full) - 30, strings.Index(full, "ia-na") + 10, strings.Index(full, `"port;7}"`) + 4, strings.Index(full, "binding state backup") + 11} {
+		path := filepath.Join(t.TempDir(), "dhcpd.leases")
+		os.WriteFile(path, []byte(full[:cut]), 0o644)
+		lf := NewLeaseFile(path)
+		res, err := lf.Update(testNow)
+		if err != nil || res.Malformed != 0 {
+			t.Fatalf("cut %d: %v malformed %d (%v)", cut, err, res.Malformed, lf.Stats().LastMalformed)
+		}
+		// Completing the file completes the record.
+		f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(full[cut:])
+		f.Close()
+		res2, err := lf.Update(testNow)
+		if err != nil || res2.FullParse || res2.Malformed != 0 || res.Records+res2.Records != 18 {
+			t.Fatalf("cut %d: second update %+v %v (first %+v)", cut, res2, err, res)
+		}
+		if l, _ := lf.DB().Get(netip.MustParseAddr("192.0.2.100")); l.Ends != 1795355429+3900 {
+			t.Fatalf("cut %d: final state wrong", cut)
+		}
+	}
+}
+
+func TestIncrementalAndRewrite(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dhcpd.leases")
+	os.WriteFile(path, []byte("lease 10.0.0.1 {\n  binding state active;\n  ends never;\n}\n"), 0o644)
+	lf := NewLeaseFile(path)
+	if res, _ := lf.Update(testNow); !res.FullParse || res.Records != 1 {
+		t.Fatalf("%+v", res)
+	}
+	// Nothing changed: nothing is read.
+	if res, _ := lf.Update(testNow); res.BytesRead != 0 || res.FullParse {
+		t.Fatalf("unchanged file read again: %+v", res)
+	}
+	// An appended record is read alone and replaces the earlier one.
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	rec := "lease 10.0.0.1 {\n  binding state free;\n}\n"
+	f.WriteString(rec)
+	f.Close()
+	res, _ := lf.Update(testNow)
+	if res.FullParse || res.BytesRead != int64(len(rec)) || res.Records != 1 {
+		t.Fatalf("append: %+v", res)
+	}
+	if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != StateFree {
+		t.Fatalf("append not applied: %+v", l)
+	}
+	// dhcpd's rewrite: a new file renamed over the path.
+	tmp := filepath.Join(dir, "dhcpd.leases.1795355429")
+	os.WriteFile(tmp, []byte("lease 10.0.0.2 {\n  binding state backup;\n}\n"), 0o644)
+	os.Link(path, path+"~")
+	os.Rename(tmp, path)
+	res, _ = lf.Update(testNow)
+	if !res.FullParse || lf.DB().Addresses() != 1 {
+		t.Fatalf("rewrite not detected: %+v, %d addresses", res, lf.DB().Addresses())
+	}
+	if _, ok := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); ok {
+		t.Fatal("state from the old file survived the rewrite")
+	}
+	// A file that shrank in place is read again.
+	os.WriteFile(path, []byte("\n"), 0o644)
+	if res, _ := lf.Update(testNow); !res.FullParse || lf.DB().Addresses() != 0 {
+		t.Fatalf("truncation not detected: %+v", res)
+	}
+	os.Remove(path)
+	if _, err := lf.Update(testNow); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func TestMalformedRecordsAreCountedWithTheirLine(t *testing.T) {
+	text := `lease 10.0.0.1 {
+  binding state active;
+}
+lease 10.0.0.2 {
+  binding state sleepy;
+}
+lease 10.0.0.300 {
+  binding state free;
+}
+garbage here;
+lease 10.0.0.3 {
+  ends 0 2026/13/01 00:00:00;
+}
+lease 10.0.0.4 {
+  hardware ethernet 02:00:00:00:00:01
+}
+lease 10.0.0.5 {
+  binding state backup;
+}
+`
+	lf, res := parseString(t, text)
+	if res.Malformed != 5 || res.Records != 2 {
+		t.Fatalf("%+v last %v", res, lf.Stats().LastMalformed)
+	}
+	if err := lf.Stats().LastMalformed; err == nil || !strings.Contains(err.Error(), "dhcpd.leases:16:") {
+		t.Errorf("last error %v", err)
+	}
+	for ip, want := range map[string]BindingState{"10.0.0.1": StateActive, "10.0.0.5": StateBackup} {
+		if l, _ := lf.DB().Get(netip.MustParseAddr(ip)); l.State != want {
+			t.Errorf("%s: %v", ip, l.State)
+		}
+	}
+	for _, ip := range []string{"10.0.0.2", "10.0.0.3", "10.0.0.4"} {
+		if _, ok := lf.DB().Get(netip.MustParseAddr(ip)); ok {
+			t.Errorf("%s: malformed record applied", ip)
+		}
+	}
+}
+
+func TestLabSeedAndCountRange(t *testing.T) {
+	b, err := os.ReadFile("/work/shared/lab/configs/primary.leases.seed")
+	if err != nil {
+		t.Skip("lab seed not available")
+	}
+	lf, res := parseString(t, string(b))
+	if res.Malformed != 0 || res.Records != 101 {
+		t.Fatalf("%+v", res)
+	}
+	// The seed was written at 13:50:29 with actives ending an hour later.
+	var counts [StateBackup + 1]uint64
+	r := Range{Low: netip.MustParseAddr("192.0.2.100"), High: netip.MustParseAddr("192.0.2.199")}
+	lf.DB().CountRange(r, uint32(testNow.Unix()), &counts)
+	want := map[BindingState]uint64{StateActive: 50, StateFree: 20, StateBackup: 16, StateExpired: 6, StateAbandoned: 4, StateReleased: 4}
+	for s, n := range want {
+		if counts[s] != n {
+			t.Errorf("%v: %d, want %d", s, counts[s], n)
+		}
+	}
+	// Two hours later every active lease has expired.
+	counts = [StateBackup + 1]uint64{}
+	lf.DB().CountRange(r, uint32(testNow.Add(2*time.Hour).Unix()), &counts)
+	if counts[StateActive] != 0 || counts[StateExpired] != 56 {
+		t.Errorf("later: %v", counts)
+	}
+	// Addresses without records are free, across /24 boundaries.
+	counts = [StateBackup + 1]uint64{}
+	lf.DB().CountRange(Range{Low: netip.MustParseAddr("192.0.1.250"), High: netip.MustParseAddr("192.0.3.5")}, uint32(testNow.Unix()), &counts)
+	var total uint64
+	for _, n := range counts {
+		total += n
+	}
+	if total != 6+256+6 || counts[StateFree] != 6+256+6-80 {
+		t.Errorf("span: %v", counts)
+	}
+}
+
+func TestDates(t *testing.T) {
+	cases := map[string]uint32{
+		"0 1970/01/01 00:00:00;":       0,
+		"4 2026/11/22 13:50:29;":       1795355429,
+		"4 2024/02/29 12:00:00;":       1709208000,
+		"4 2026/11/22 13:50:29 -3600;": 1795359029,
+		"never;":                       NeverTime,
+		"epoch 1795355429; # comment":  1795355429,
+		"3 2038/01/19 03:14:08;":       NeverTime,
+		"3 126/11/22 13:50:29;":        1795355429,
+	}
+	for in, want := range cases {
+		got, err := readDate(NewLexer("d", []byte(in)))
+		if err != nil || got != want {
+			t.Errorf("%q: %d %v, want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"0 2026/11/22;", "0 2026-11-22 00:00:00;", "soon;", "0 2026/00/10 00:00:00;"} {
+		if _, err := readDate(NewLexer("d", []byte(bad))); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func FuzzLeaseFile(f *testing.F) {
+	f.Add([]byte(everyRecord))
+	f.Add([]byte("lease 1.2.3.4 { binding state active; ends never; }\nlease 1.2.3.4 {"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "l")
+		os.WriteFile(path, data, 0o644)
+		lf := NewLeaseFile(path)
+		res, err := lf.Update(testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lf.Stats().Offset > int64(len(data)) {
+			t.Fatalf("consumed %d of %d bytes", lf.Stats().Offset, len(data))
+		}
+		if res.Malformed > 0 && !strings.Contains(lf.Stats().LastMalformed.Error(), path+":") {
+			t.Fatalf("error without position: %v", lf.Stats().LastMalformed)
+		}
+		// Reading the same data in two pieces gives the same state.
+		cut := len(data) / 2
+		os.WriteFile(path+"2", data[:cut], 0o644)
+		lf2 := NewLeaseFile(path + "2")
+		lf2.Update(testNow)
+		fh, _ := os.OpenFile(path+"2", os.O_APPEND|os.O_WRONLY, 0)
+		fh.Write(data[cut:])
+		fh.Close()
+		lf2.Update(testNow)
+		if lf.DB().Addresses() != lf2.DB().Addresses() || lf.Stats().Offset != lf2.Stats().Offset {
+			t.Fatalf("split read differs: %d/%d addresses, offset %d/%d", lf.DB().Addresses(), lf2.DB().Addresses(), lf.Stats().Offset, lf2.Stats().Offset)
+		}
+	})
+}

@@ -153,9 +153,7 @@ var stateNames = map[int]string{2: "normal", 3: "communications-interrupted", 4:
 // checkMetrics runs `promtool check metrics` on an exposition.
 func checkMetrics(t *testing.T, exposition string) {
 	t.Helper()
-	if _, err := exec.LookPath("promtool"); err != nil {
-		t.Skip("promtool not installed (Debian package prometheus); .ci/run installs it")
-	}
+	testlab.RequireCommand(t, "prometheus", "promtool")
 	cmd := exec.Command("promtool", "check", "metrics")
 	cmd.Stdin = strings.NewReader(exposition)
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -5,14 +5,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 )
 
 // Every golden exposition passes `promtool check metrics` (Debian package
 // prometheus; .ci/run installs it).
 func TestGoldenExpositionsPassPromtool(t *testing.T) {
-	if _, err := exec.LookPath("promtool"); err != nil {
-		t.Skip("promtool not installed (Debian package prometheus); .ci/run installs it")
-	}
+	testlab.RequireCommand(t, "prometheus", "promtool")
 	files, _ := filepath.Glob("testdata/*.prom")
 	if len(files) == 0 {
 		t.Fatal("no golden expositions")

@@ -7,6 +7,11 @@ import (
 	"testing"
 )
 
+// RequireEnv, set to 1, turns every "real component missing" skip into a
+// failure. .ci/run sets it, so CI can never pass by skipping the tests that
+// use real dhcpd, promtool, Prometheus or Alertmanager.
+const RequireEnv = "DHCPD_EXPORTER_REQUIRE_REAL"
+
 // Available says why the lab cannot run on this machine, or returns nil.
 func Available() error {
 	if os.Geteuid() != 0 {
@@ -25,7 +30,27 @@ func Available() error {
 func Require(t testing.TB) {
 	t.Helper()
 	if err := Available(); err != nil {
-		t.Skipf("skipping real-dhcpd test: %v; needs root and isc-dhcp-server (dhcpd, omshell): "+
+		SkipMissing(t, "real-dhcpd test: %v; needs root and isc-dhcp-server (dhcpd, omshell): "+
 			"run .ci/run or: apt-get install isc-dhcp-server iproute2", err)
 	}
+}
+
+// RequireCommand skips the test unless every named program is on PATH.
+func RequireCommand(t testing.TB, debianPackage string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			SkipMissing(t, "%s not installed (Debian package %s; .ci/run installs it)", n, debianPackage)
+		}
+	}
+}
+
+// SkipMissing skips because a real component is missing, or fails when
+// RequireEnv is set.
+func SkipMissing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("missing real component (%s=1): "+format, append([]any{RequireEnv}, args...)...)
+	}
+	t.Skipf("skipping "+format, args...)
 }

@@ -36,7 +36,7 @@ func main() {
 		failoverPeers = app.Flag("omapi.failover-peer", "Failover peer to poll (repeatable; default: every failover peer declared in dhcpd.conf).").Strings()
 		configFile    = app.Flag("dhcpd.config-file", "dhcpd's configuration file.").Default("/etc/dhcp/dhcpd.conf").String()
 		workDir       = app.Flag("dhcpd.working-directory", "Directory dhcpd was started in: relative include paths in dhcpd.conf resolve against it.").Default("/").String()
-		_             = app.Flag("dhcpd.leases-file", "dhcpd's lease database.").Default("/var/lib/dhcp/dhcpd.leases").String()
+		leasesFile    = app.Flag("dhcpd.leases-file", "dhcpd's lease database; read incrementally (only appended bytes) between dhcpd's rewrites.").Default("/var/lib/dhcp/dhcpd.leases").String()
 	)
 	enabled := map[string]*bool{}
 	for _, name := range collector.Names() {
@@ -82,6 +82,7 @@ func main() {
 		OMAPI:         omapi.NewClient(omapi.Config{Address: settings.Address, Key: settings.Key}),
 		Config:        config,
 		FailoverPeers: *failoverPeers,
+		LeasesFile:    *leasesFile,
 		Enabled:       on,
 	})
 	if err != nil {

@@ -38,6 +38,15 @@ type Scrape struct {
 	Logger log.Logger
 }
 
+func (s *Scrape) logWarn(keyvals ...any) {
+	if s.Logger != nil {
+		level.Warn(s.Logger).Log(keyvals...)
+	}
+}
+
+// ErrNoConfig is returned by collectors that need dhcpd.conf when none is set.
+var ErrNoConfig = errors.New("no dhcpd.conf configured")
+
 type registration struct {
 	defaultEnabled bool
 	needsOMAPI     bool
@@ -73,6 +82,10 @@ type Options struct {
 	Config *ConfigSource
 	// FailoverPeers to poll; empty means every peer declared in dhcpd.conf.
 	FailoverPeers []string
+	// LeasesFile is dhcpd.leases.
+	LeasesFile string
+	// Now is the clock, for tests; nil means time.Now.
+	Now func() time.Time
 	// Enabled selects collectors by name; a name not in the map uses its default.
 	Enabled map[string]bool
 }

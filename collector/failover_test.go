@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -288,4 +289,17 @@ func TestHandlerHonoursScrapeTimeout(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "dhcpd_up 0") {
 		t.Fatalf("status %d body:\n%s", w.Code, w.Body.String())
 	}
+}
+
+func fmtSscan(s string, v *float64) (int, error) { return fmt.Sscan(s, v) }
+
+func lintCollector(e *collector.Exporter) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	problems, err := testutil.CollectAndLint(e.Collector(ctx))
+	var out []string
+	for _, p := range problems {
+		out = append(out, p.Metric+": "+p.Text)
+	}
+	return out, err
 }

@@ -1,10 +1,13 @@
 package leasefile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -14,10 +17,13 @@ import (
 // Update reads only the bytes appended since the last call, and starts over
 // when the path names a new file or the file shrank.
 //
-// The file is streamed through a fixed buffer, never read whole: a 400 MB
-// file costs a few megabytes of lease state, not its size.
+// The file is streamed through fixed buffers, never read whole: a 400 MB
+// file costs a few megabytes of lease state, not its size. A full read of a
+// large file is split across CPUs at record boundaries.
 type LeaseFile struct {
 	Path string
+	// Workers bounds the parallel full parse; 0 means GOMAXPROCS (at most 4).
+	Workers int
 
 	db     *LeaseDB
 	dev    uint64
@@ -29,7 +35,6 @@ type LeaseFile struct {
 	malformed uint64 // malformed records, ever (a counter)
 	lastErr   error  // the last malformed record's error
 	fullAt    time.Time
-	buf       []byte
 }
 
 // NewLeaseFile follows the lease file at path; nothing is read until Update.
@@ -48,7 +53,7 @@ type UpdateResult struct {
 	ModTime   time.Time
 }
 
-// Stats describes the followed file.
+// LeaseFileStats describes the followed file.
 type LeaseFileStats struct {
 	Records       uint64 // records read since the last full parse
 	Malformed     uint64 // malformed records seen since the LeaseFile was created
@@ -65,7 +70,12 @@ func (f *LeaseFile) Stats() LeaseFileStats {
 // DB is the current lease state; valid until the next Update.
 func (f *LeaseFile) DB() *LeaseDB { return f.db }
 
-const readChunk = 1 << 20
+const (
+	readChunk = 1 << 20
+)
+
+// parallelMin is the smallest full parse worth splitting (a variable for tests).
+var parallelMin int64 = 32 << 20
 
 // Update brings the state up to date with the file. It reads nothing when
 // the file has not changed.
@@ -91,59 +101,167 @@ func (f *LeaseFile) Update(now time.Time) (UpdateResult, error) {
 		f.db, f.dev, f.ino, f.offset, f.line, f.records = NewLeaseDB(), dev, ino, 0, 1, 0
 		f.fullAt, res.FullParse = now, true
 	}
-	if fi.Size() == f.offset {
-		res.Duration = time.Since(begin)
-		return res, nil
+	part := span{consumed: f.offset, line: f.line} // nothing new to read
+	if res.FullParse && fi.Size() >= parallelMin {
+		part, err = f.parseParallel(file, fi.Size(), uint32(now.Unix()))
+	} else if fi.Size() > f.offset {
+		part, err = parseSpan(file, f.Path, f.offset, fi.Size(), f.line, f.db, uint32(now.Unix()))
 	}
-	if _, err := file.Seek(f.offset, io.SeekStart); err != nil {
+	if err != nil {
 		return res, err
 	}
-	p := &leaseParser{db: f.db, now: uint32(now.Unix())}
+	f.offset, f.line = part.consumed, part.line
+	if part.lastErr != nil {
+		f.lastErr = part.lastErr
+	}
+	res.BytesRead, res.Records, res.Malformed = part.read, part.records, part.malformed
+	f.records += uint64(part.records)
+	f.malformed += uint64(part.malformed)
+	res.Duration = time.Since(begin)
+	return res, nil
+}
+
+// span is the outcome of parsing a byte range of the file.
+type span struct {
+	consumed           int64 // absolute offset after the last complete record
+	line               int   // line number there
+	read               int64
+	records, malformed int
+	lastErr            *Error
+}
+
+// parseSpan applies the complete records in [start, end) to db, streaming
+// through a buffer. A record cut by end is left for later (it is dhcpd's
+// unfinished write at the end of the file).
+func parseSpan(file *os.File, name string, start, end int64, line int, db *LeaseDB, now uint32) (span, error) {
+	s := span{consumed: start, line: line}
+	p := &leaseParser{db: db, now: now}
+	buf := make([]byte, 0, readChunk)
+	lex := NewLexer(name, nil)
 	pending := 0 // bytes at the front of buf not yet consumed
-	lex := NewLexer(f.Path, nil)
+	pos := start // file offset of the next read
 	for {
-		if cap(f.buf) == 0 {
-			f.buf = make([]byte, 0, readChunk)
-		}
-		if pending == cap(f.buf) {
+		if pending == cap(buf) {
 			// One record larger than the buffer: grow it.
-			nb := make([]byte, pending, 2*cap(f.buf))
-			copy(nb, f.buf[:pending])
-			f.buf = nb
+			nb := make([]byte, pending, 2*cap(buf))
+			copy(nb, buf[:pending])
+			buf = nb
 		}
-		n, rerr := file.Read(f.buf[pending:cap(f.buf)])
-		res.BytesRead += int64(n)
-		data := f.buf[:pending+n]
-		lex.Reset(data, f.line)
+		want := min(int64(cap(buf)-pending), end-pos)
+		n, rerr := file.ReadAt(buf[pending:pending+int(want)], pos)
+		pos += int64(n)
+		s.read += int64(n)
+		data := buf[:pending+n]
+		lex.Reset(data, s.line)
 		consumed := 0
 	records:
 		for {
 			switch p.record(lex) {
 			case recordDone:
-				res.Records++
+				s.records++
 			case recordMalformed:
-				res.Malformed++
-				f.lastErr = p.err
+				s.malformed++
+				s.lastErr = p.err
 			case recordEnd:
 				// Only blank lines and comments are left: consumed too.
-				consumed, f.line = lex.Offset(), lex.Line()
+				consumed, s.line = lex.Offset(), lex.Line()
 				break records
 			case recordIncomplete:
 				break records
 			}
-			consumed, f.line = lex.Offset(), lex.Line()
+			consumed, s.line = lex.Offset(), lex.Line()
 		}
-		f.offset += int64(consumed)
-		pending = copy(f.buf[:cap(f.buf)], data[consumed:])
-		if rerr != nil || n == 0 {
+		s.consumed += int64(consumed)
+		pending = copy(buf[:cap(buf)], data[consumed:])
+		if pos >= end || n == 0 {
 			if rerr != nil && !errors.Is(rerr, io.EOF) {
-				return res, fmt.Errorf("read %s: %w", f.Path, rerr)
+				return s, fmt.Errorf("read %s: %w", name, rerr)
 			}
-			break // the rest is a record dhcpd has not finished writing
+			return s, nil
 		}
 	}
-	f.records += uint64(res.Records)
-	f.malformed += uint64(res.Malformed)
-	res.Duration = time.Since(begin)
-	return res, nil
+}
+
+// recordStart is where a lease record starts in dhcpd's output: at the
+// beginning of a line after a record's closing brace.
+var recordStart = []byte("}\nlease ")
+
+// parseParallel reads the whole file with several workers, each on a slice
+// starting at a record boundary, and merges their states in file order (a
+// later record wins). If a slice does not end exactly where the next one
+// starts — the boundary guess fell inside something unusual — it falls back
+// to one sequential pass.
+func (f *LeaseFile) parseParallel(file *os.File, size int64, now uint32) (span, error) {
+	workers := f.Workers
+	if workers <= 0 {
+		workers = min(runtime.GOMAXPROCS(0), 4)
+	}
+	starts := []int64{0}
+	for k := 1; k < workers; k++ {
+		b, err := boundaryAfter(file, size*int64(k)/int64(workers), size)
+		if err != nil {
+			return span{}, err
+		}
+		if b > starts[len(starts)-1] && b < size {
+			starts = append(starts, b)
+		}
+	}
+	if len(starts) == 1 {
+		return parseSpan(file, f.Path, 0, size, 1, f.db, now)
+	}
+	ends := append(starts[1:], size)
+	spans := make([]span, len(starts))
+	dbs := make([]*LeaseDB, len(starts))
+	errs := make([]error, len(starts))
+	var wg sync.WaitGroup
+	for k := range starts {
+		dbs[k] = NewLeaseDB()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			spans[k], errs[k] = parseSpan(file, f.Path, starts[k], ends[k], 1, dbs[k], now)
+		}()
+	}
+	wg.Wait()
+	for k := range starts {
+		if errs[k] != nil {
+			return span{}, errs[k]
+		}
+		if k < len(starts)-1 && spans[k].consumed != ends[k] {
+			f.db = NewLeaseDB()
+			return parseSpan(file, f.Path, 0, size, 1, f.db, now)
+		}
+	}
+	// Merge in file order; line numbers of later slices continue the earlier ones.
+	total := span{line: 1}
+	for k, s := range spans {
+		f.db.merge(dbs[k])
+		if s.lastErr != nil {
+			e := *s.lastErr
+			e.Pos.Line += total.line - 1
+			total.lastErr = &e
+		}
+		total.line += s.line - 1
+		total.read += s.read
+		total.records += s.records
+		total.malformed += s.malformed
+		total.consumed = s.consumed
+	}
+	return total, nil
+}
+
+// boundaryAfter finds the first record start at or after off.
+func boundaryAfter(file *os.File, off, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	for off < size {
+		n, err := file.ReadAt(buf, off)
+		if i := bytes.Index(buf[:n], recordStart); i >= 0 {
+			return off + int64(i) + 2, nil // after "}\n"
+		}
+		if err != nil || n < len(recordStart) {
+			return size, nil
+		}
+		off += int64(n - len(recordStart))
+	}
+	return size, nil
 }

@@ -146,3 +146,31 @@ func (db *LeaseDB) CountRange(r Range, now uint32, counts *[StateBackup + 1]uint
 		}
 	}
 }
+
+// merge applies other's records over db's, as if other's records came later.
+func (db *LeaseDB) merge(other *LeaseDB) {
+	for key, oc := range other.chunks {
+		c := db.chunks[key]
+		if c == nil {
+			db.chunks[key] = oc
+			for _, s := range oc.state {
+				if s != StateNone {
+					db.addresses++
+				}
+			}
+			continue
+		}
+		for i, s := range oc.state {
+			if s == StateNone {
+				continue
+			}
+			if c.state[i] == StateNone {
+				db.addresses++
+			}
+			c.state[i], c.ends[i] = s, oc.ends[i]
+		}
+	}
+	for name, r := range other.Failover {
+		db.Failover[name] = r
+	}
+}

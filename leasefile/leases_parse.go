@@ -66,16 +66,55 @@ func (p *leaseParser) malformed(l *Lexer, err *Error) recordStatus {
 
 // lease reads `lease A.B.C.D { ... }` and keeps its binding state and end.
 func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
-	ip, err := readIPv4(l)
-	if err != nil {
-		return p.skipBadHeader(l, err)
+	ip, ok := l.fastIPv4()
+	if !ok {
+		addr, err := readIPv4(l)
+		if err != nil {
+			return p.skipBadHeader(l, err)
+		}
+		ip = addrUint32(addr)
 	}
 	if b := l.Next(); !b.IsPunct('{') {
-		return p.skipBadHeader(l, l.Errorf(b, "lease %s: expected '{', found %s", ip, b.describe()))
+		return p.skipBadHeader(l, l.Errorf(b, "lease %s: expected '{', found %s", uint32Addr(ip), b.describe()))
 	}
 	var lease Lease
 	hasState := false
 	for {
+		// Fast path: dhcpd writes one lower-case statement per line. Look at
+		// the statement's first bytes; only ends and binding state are
+		// read, every other statement is skipped byte by byte from its
+		// first letter, without tokenizing it.
+		switch l.statementStart() {
+		case stmtOther:
+			if err := l.SkipStatement(); err != nil {
+				if l.atEnd() {
+					return recordIncomplete
+				}
+				return p.malformed(l, err)
+			}
+			continue
+		case stmtEnds:
+			ends, ok := l.fastDate()
+			if !ok {
+				var err *Error
+				if ends, err = readDate(l); err != nil {
+					return p.malformed(l, err)
+				}
+			}
+			lease.Ends = ends
+			continue
+		case stmtBinding:
+			st, ok := l.fastBindingState()
+			if !ok {
+				var err *Error
+				if st, err = readBindingState(l); err != nil {
+					return p.malformed(l, err)
+				}
+			}
+			lease.State, hasState = st, true
+			continue
+		}
+		// Anything else goes through the tokenizer.
 		t := l.Next()
 		switch {
 		case t.IsPunct('}'):
@@ -86,7 +125,7 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 					lease.State = StateActive
 				}
 			}
-			p.db.set(addrUint32(ip), lease)
+			p.db.set(ip, lease)
 			return recordDone
 		case t.Kind == EOF:
 			return recordIncomplete
@@ -97,7 +136,7 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 			}
 			lease.Ends = ends
 		case t.Is("binding"):
-			s, err := readBindingState(l, t)
+			s, err := readBindingState(l)
 			if err != nil {
 				return p.malformed(l, err)
 			}
@@ -109,11 +148,8 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 				return recordIncomplete
 			}
 		case t.IsPunct('{') || t.IsPunct(';'):
-			return p.malformed(l, l.Errorf(t, "lease %s: unexpected %s", ip, t.describe()))
+			return p.malformed(l, l.Errorf(t, "lease %s: unexpected %s", uint32Addr(ip), t.describe()))
 		default:
-			// starts, tstp, tsfp, atsfp, cltt, next/rewind binding state,
-			// hardware, uid, set, option agent.*, client-hostname, billing,
-			// on ... { }, reserved, dynamic-bootp, ...: not needed.
 			if err := l.SkipStatement(); err != nil {
 				if l.atEnd() {
 					return recordIncomplete
@@ -134,7 +170,7 @@ func (p *leaseParser) skipBadHeader(l *Lexer, err *Error) recordStatus {
 }
 
 // readBindingState reads `state WORD;` after `binding`.
-func readBindingState(l *Lexer, t Token) (BindingState, *Error) {
+func readBindingState(l *Lexer) (BindingState, *Error) {
 	if st := l.Next(); !st.Is("state") {
 		return 0, l.Errorf(st, "expected \"binding state\", found %s", st.describe())
 	}

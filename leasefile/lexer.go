@@ -217,39 +217,97 @@ func (l *Lexer) File() string { return l.file }
 
 // SkipStatement skips the rest of a statement whose first token was already
 // read: up to the ';' that ends it, or past a balanced { ... } block (and a
-// ';' right after it). Quoted strings may contain anything.
+// ';' right after it). A '}' that closes the enclosing block is left unread
+// and reported (the statement lacked its ';'). Quoted strings and comments
+// are honoured.
+//
+// It scans bytes rather than tokens: skipping statements is most of the
+// work of reading a lease file.
 func (l *Lexer) SkipStatement() *Error {
 	depth := 0
-	for {
-		if depth == 0 && l.Peek().IsPunct('}') {
-			// Leave it: it closes the enclosing block, and the statement
-			// lacked its ';'.
-			return l.Errorf(l.Peek(), "missing ';' before '}'")
-		}
-		t := l.Next()
+	if l.peeked {
+		t := l.tok
 		switch {
-		case t.Kind == EOF:
-			if err := l.Err(); err != nil {
-				return err
-			}
-			if depth > 0 {
-				return l.Errorf(t, "unexpected end of file inside a block")
-			}
-			return l.Errorf(t, "unexpected end of file: missing ';'")
-		case t.IsPunct('{'):
-			depth++
 		case t.IsPunct('}'):
-			depth--
+			return l.Errorf(t, "missing ';' before '}'")
+		case t.IsPunct(';'):
+			l.peeked = false
+			return nil
+		case t.Kind == EOF:
+			return l.eofError(t, 0)
+		case t.IsPunct('{'):
+			depth = 1
+		}
+		l.peeked = false
+	}
+	src, i := l.src, l.pos
+	for i < len(src) {
+		c := src[i]
+		if skipSpecial[c] == 0 {
+			i++
+			continue
+		}
+		switch c {
+		case ';':
+			i++
 			if depth == 0 {
+				l.pos = i
+				return nil
+			}
+		case '\n':
+			l.line++
+			i++
+		case '{':
+			depth++
+			i++
+		case '}':
+			if depth == 0 {
+				l.pos = i
+				return l.Errorf(Token{Line: l.line}, "missing ';' before '}'")
+			}
+			depth--
+			i++
+			if depth == 0 {
+				l.pos = i
 				if l.Peek().IsPunct(';') {
 					l.Next()
 				}
 				return nil
 			}
-		case t.IsPunct(';') && depth == 0:
-			return nil
+		case '"':
+			l.pos = i
+			if t := l.scanString(); t.Kind == EOF {
+				return l.err
+			}
+			i = l.pos
+		case '#':
+			if j := bytes.IndexByte(src[i:], '\n'); j >= 0 {
+				i += j
+			} else {
+				i = len(src)
+			}
 		}
 	}
+	l.pos = len(src)
+	return l.eofError(Token{Kind: EOF, Line: l.line}, depth)
+}
+
+// skipSpecial marks the bytes SkipStatement must look at.
+var skipSpecial = func() (t [256]uint8) {
+	for _, c := range []byte(";\n{}\"#") {
+		t[c] = 1
+	}
+	return t
+}()
+
+func (l *Lexer) eofError(t Token, depth int) *Error {
+	if err := l.Err(); err != nil {
+		return err
+	}
+	if depth > 0 {
+		return l.Errorf(t, "unexpected end of file inside a block")
+	}
+	return l.Errorf(t, "unexpected end of file: missing ';'")
 }
 
 // SkipBlock skips to the '}' closing a block whose '{' was already read.

@@ -87,6 +87,15 @@ func (cl *Client) Stats() Stats {
 	return cl.stats
 }
 
+// Generation changes whenever the client connects anew. Handles learned
+// before a change may belong to another dhcpd process (a restart breaks the
+// connection), so callers caching handles compare generations.
+func (cl *Client) Generation() uint64 {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.stats.Connects
+}
+
 // Close closes the connection, if any. The client stays usable.
 func (cl *Client) Close() error {
 	cl.mu.Lock()

@@ -1,0 +1,29 @@
+package collector
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
+)
+
+// poolLabels identify a pool: its shared network (explicit, or the implicit
+// "A.B.C.D/LEN" of a bare subnet), its first range "LOW-HIGH", and its
+// failover peer ("" without failover).
+var poolLabels = []string{"shared_network", "pool", "failover_peer"}
+
+func poolDesc(name, help string, extra ...string) *prometheus.Desc {
+	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "pool", name), help, append(append([]string{}, poolLabels...), extra...), nil)
+}
+
+func poolLabelValues(sn *leasefile.SharedNetwork, p *leasefile.Pool, extra ...string) []string {
+	return append([]string{sn.Name, p.ID, p.FailoverPeer}, extra...)
+}
+
+// eachPool calls f for every pool of the configuration.
+func eachPool(cfg *leasefile.Config, f func(*leasefile.SharedNetwork, *leasefile.Pool)) {
+	for _, sn := range cfg.SharedNetworks {
+		for _, p := range sn.Pools {
+			f(sn, p)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
+)
+
+func init() {
+	register("pools", true, true, newPoolsCollector)
+}
+
+// poolsCollector reads dhcpd's own pool counters over OMAPI. Pools cannot
+// be looked up; the handle of each configured pool is learned once by
+// opening a lease of its first range (every range address has a lease
+// object), cached, and REFRESHed each scrape through the windowed pipeline.
+// Handles belong to one dhcpd process: they are learned again after the
+// client reconnects (a dhcpd restart breaks the connection) or dhcpd.conf
+// changes.
+type poolsCollector struct {
+	mu         sync.Mutex
+	handles    map[string]omapi.Handle // by pool ID; missing until learned
+	absent     map[string]bool         // pools dhcpd does not have (no lease at the probe address)
+	generation uint64
+	cfg        *leasefile.Config // the configuration the handles belong to
+
+	loaded, free *prometheus.Desc
+}
+
+func newPoolsCollector(Options) (Collector, error) {
+	return &poolsCollector{
+		loaded: poolDesc("loaded_addresses",
+			"Addresses dhcpd itself has in the pool, read live over OMAPI (pool lease-count); differs from dhcpd_pool_addresses when dhcpd.conf changed and dhcpd was not restarted, 0 when dhcpd has no such pool."),
+		free: poolDesc("free_addresses",
+			"Free addresses dhcpd can allocate from the pool, read live over OMAPI: owner=local are this server's (free-leases), owner=partner the failover partner's (backup-leases).",
+			"owner"),
+	}, nil
+}
+
+func (c *poolsCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.loaded
+	ch <- c.free
+}
+
+// probeAddress is the lease the pool's handle is learned from.
+func probeAddress(p *leasefile.Pool) netip.Addr { return p.Ranges[0].Low }
+
+func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+	if s.Config == nil {
+		return ErrNoConfig
+	}
+	cfg, err := s.Config.Load()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cfg != c.cfg || s.OMAPI.Generation() != c.generation {
+		c.handles, c.absent, c.cfg = map[string]omapi.Handle{}, map[string]bool{}, cfg
+	}
+	learnErr := c.learn(ctx, s.OMAPI, cfg)
+	c.generation = s.OMAPI.Generation()
+
+	var ids []string
+	var handles []omapi.Handle
+	eachPool(cfg, func(_ *leasefile.SharedNetwork, p *leasefile.Pool) {
+		if h, ok := c.handles[p.ID]; ok {
+			ids, handles = append(ids, p.ID), append(handles, h)
+		}
+	})
+	pools, errs, err := s.OMAPI.Pools(ctx, handles)
+	if err != nil {
+		return err
+	}
+	byID := map[string]*omapi.Pool{}
+	failed := []error{learnErr}
+	for i, p := range pools {
+		if errs[i] != nil {
+			// Not a pool any more: learn it again next scrape.
+			delete(c.handles, ids[i])
+			failed = append(failed, fmt.Errorf("pool %s (handle %d): %w", ids[i], handles[i], errs[i]))
+			continue
+		}
+		byID[ids[i]] = p
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	eachPool(cfg, func(sn *leasefile.SharedNetwork, p *leasefile.Pool) {
+		if c.absent[p.ID] {
+			// dhcpd runs an older configuration without this pool.
+			gauge(c.loaded, 0, poolLabelValues(sn, p)...)
+			gauge(c.free, 0, poolLabelValues(sn, p, "local")...)
+			gauge(c.free, 0, poolLabelValues(sn, p, "partner")...)
+			return
+		}
+		op, ok := byID[p.ID]
+		if !ok {
+			return
+		}
+		gauge(c.loaded, float64(op.LeaseCount), poolLabelValues(sn, p)...)
+		gauge(c.free, float64(op.FreeLeases), poolLabelValues(sn, p, "local")...)
+		gauge(c.free, float64(op.BackupLeases), poolLabelValues(sn, p, "partner")...)
+	})
+	return errors.Join(failed...)
+}
+
+// learn finds the handles of pools not known yet, one lease OPEN each.
+func (c *poolsCollector) learn(ctx context.Context, cl *omapi.Client, cfg *leasefile.Config) error {
+	var ids []string
+	var ips []netip.Addr
+	eachPool(cfg, func(_ *leasefile.SharedNetwork, p *leasefile.Pool) {
+		if _, known := c.handles[p.ID]; !known && !c.absent[p.ID] {
+			ids, ips = append(ids, p.ID), append(ips, probeAddress(p))
+		}
+	})
+	if len(ips) == 0 {
+		return nil
+	}
+	leases, errs, err := cl.LeasesByIP(ctx, ips)
+	if err != nil {
+		return fmt.Errorf("learning pool handles: %w", err)
+	}
+	owner := map[omapi.Handle]string{}
+	var failed []error
+	for i, l := range leases {
+		switch {
+		case errors.Is(errs[i], omapi.ErrNotFound):
+			c.absent[ids[i]] = true // dhcpd has no lease there: it runs without this pool
+		case errs[i] != nil:
+			failed = append(failed, fmt.Errorf("pool %s: lease %s: %w", ids[i], ips[i], errs[i]))
+		case l.Pool == 0:
+			failed = append(failed, fmt.Errorf("pool %s: lease %s has no pool in dhcpd", ids[i], ips[i]))
+		default:
+			if other, dup := owner[l.Pool]; dup {
+				// dhcpd merged two pools the configuration model keeps apart.
+				failed = append(failed, fmt.Errorf("pools %s and %s are one pool in dhcpd (handle %d): the configuration model disagrees with dhcpd", other, ids[i], l.Pool))
+				continue
+			}
+			owner[l.Pool] = ids[i]
+			c.handles[ids[i]] = l.Pool
+		}
+	}
+	return errors.Join(failed...)
+}

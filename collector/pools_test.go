@@ -1,0 +1,181 @@
+package collector_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
+)
+
+// seedNow is when testdata/dhcpd.leases (the lab seed) was written.
+var seedNow = time.Unix(1795355429, 0)
+
+// poolFixture adds dhcpd's pool objects and the probe leases to the fake.
+func (f *fixture) addPools(t *testing.T) (poolA, poolB omapi.Handle) {
+	poolA = f.srv.Add("pool", omapi.Values{{Name: "lease-count", Data: u32(50)}, {Name: "free-leases", Data: u32(11)}, {Name: "backup-leases", Data: u32(12)}})
+	poolB = f.srv.Add("pool", omapi.Values{{Name: "lease-count", Data: u32(50)}, {Name: "free-leases", Data: u32(12)}, {Name: "backup-leases", Data: u32(11)}})
+	for _, l := range []struct {
+		ip   byte
+		pool omapi.Handle
+	}{{100, poolA}, {150, poolB}} {
+		f.srv.Add("lease", omapi.Values{{Name: "ip-address", Data: []byte{192, 0, 2, l.ip}}, {Name: "state", Data: u32(2)}, {Name: "pool", Data: u32(uint32(l.pool))}})
+	}
+	return poolA, poolB
+}
+
+func (f *fixture) poolExporter(t *testing.T, leases string) *collector.Exporter {
+	return f.exporter(t, collector.Options{
+		LeasesFile: leases,
+		Now:        func() time.Time { return seedNow },
+		Enabled:    map[string]bool{"failover": false, "leases": true, "pools": true},
+	})
+}
+
+var poolMetrics = []string{"dhcpd_up", "dhcpd_scrape_collector_success", "dhcpd_pool_addresses", "dhcpd_pool_leases",
+	"dhcpd_pool_loaded_addresses", "dhcpd_pool_free_addresses", "dhcpd_leases_file_records", "dhcpd_leases_file_addresses",
+	"dhcpd_leases_file_malformed_records_total"}
+
+func TestPoolsGolden(t *testing.T) {
+	f := newFixture(t)
+	f.addPools(t)
+	e := f.poolExporter(t, "testdata/dhcpd.leases")
+	compareGolden(t, e.Collector(scrapeCtx(t)), "pools", poolMetrics...)
+}
+
+// Lease counts come from files: they stay when dhcpd does not answer.
+func TestLeaseCountsSurviveOMAPIDown(t *testing.T) {
+	f := newFixture(t)
+	f.addPools(t)
+	e := f.poolExporter(t, "testdata/dhcpd.leases")
+	f.srv.Close()
+	got := gather(t, e)
+	for _, want := range []string{
+		"dhcpd_up 0",
+		`dhcpd_scrape_collector_success{collector="leases"} 1`,
+		`dhcpd_scrape_collector_success{collector="pools"} 0`,
+		`dhcpd_pool_leases{failover_peer="dhcp-failover",pool="192.0.2.100-192.0.2.149",shared_network="192.0.2.0/24",state="active"} 25`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "dhcpd_pool_loaded_addresses") {
+		t.Error("OMAPI pool series while dhcpd is down")
+	}
+}
+
+func TestMissingLeaseFileFailsOnlyLeases(t *testing.T) {
+	f := newFixture(t)
+	f.addPools(t)
+	e := f.poolExporter(t, "testdata/nonexistent.leases")
+	got := gather(t, e)
+	for _, want := range []string{"dhcpd_up 1", `dhcpd_scrape_collector_success{collector="leases"} 0`, `dhcpd_scrape_collector_success{collector="pools"} 1`, "dhcpd_pool_loaded_addresses{"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+}
+
+// A pool dhcpd does not have (configuration changed, dhcpd not restarted)
+// shows loaded 0 next to its configured size.
+func TestPoolUnknownToDhcpd(t *testing.T) {
+	f := newFixture(t)
+	poolA := f.srv.Add("pool", omapi.Values{{Name: "lease-count", Data: u32(50)}, {Name: "free-leases", Data: u32(11)}, {Name: "backup-leases", Data: u32(12)}})
+	f.srv.Add("lease", omapi.Values{{Name: "ip-address", Data: []byte{192, 0, 2, 100}}, {Name: "state", Data: u32(2)}, {Name: "pool", Data: u32(uint32(poolA))}})
+	e := f.poolExporter(t, "testdata/dhcpd.leases")
+	got := gather(t, e)
+	for _, want := range []string{
+		`dhcpd_pool_loaded_addresses{failover_peer="dhcp-failover",pool="192.0.2.150-192.0.2.199",shared_network="192.0.2.0/24"} 0`,
+		`dhcpd_pool_addresses{failover_peer="dhcp-failover",pool="192.0.2.150-192.0.2.199",shared_network="192.0.2.0/24"} 50`,
+		`dhcpd_scrape_collector_success{collector="pools"} 1`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+}
+
+// Handles are learned once, REFRESHed every scrape, learned again after a
+// reconnect.
+func TestPoolHandlesAreCachedAndRelearned(t *testing.T) {
+	f := newFixture(t)
+	f.addPools(t)
+	e := f.poolExporter(t, "testdata/dhcpd.leases")
+	count := func() (opens, refreshes int) {
+		for _, m := range f.srv.Received() {
+			if typ, _ := m.Message.Get("type"); m.Op == omapi.OpOpen && string(typ) == "lease" {
+				opens++
+			}
+			if m.Op == omapi.OpRefresh {
+				refreshes++
+			}
+		}
+		return
+	}
+	gather(t, e)
+	gather(t, e)
+	if o, r := count(); o != 2 || r != 4 {
+		t.Fatalf("after two scrapes: %d lease OPENs, %d REFRESHes; want 2, 4", o, r)
+	}
+	f.srv.DropConnections()
+	time.Sleep(20 * time.Millisecond)
+	gather(t, e)
+	if o, r := count(); o != 4 || r != 6 {
+		t.Fatalf("after a reconnect: %d lease OPENs, %d REFRESHes; want 4, 6", o, r)
+	}
+}
+
+// Every pool's lease states sum to its addresses.
+func TestLeaseStatesSumToAddresses(t *testing.T) {
+	f := newFixture(t)
+	f.addPools(t)
+	dir := t.TempDir()
+	leases := filepath.Join(dir, "dhcpd.leases")
+	b, _ := os.ReadFile("testdata/dhcpd.leases")
+	os.WriteFile(leases, b, 0o644)
+	e := f.poolExporter(t, leases)
+	got := gather(t, e)
+	sums := map[string]float64{}
+	sizes := map[string]float64{}
+	for _, line := range strings.Split(got, "\n") {
+		var v float64
+		switch {
+		case strings.HasPrefix(line, "dhcpd_pool_leases{"):
+			pool := line[strings.Index(line, `pool="`):]
+			pool = pool[:strings.Index(pool, `",`)]
+			if _, err := fmtSscan(line[strings.LastIndex(line, " ")+1:], &v); err == nil {
+				sums[pool] += v
+			}
+		case strings.HasPrefix(line, "dhcpd_pool_addresses{"):
+			pool := line[strings.Index(line, `pool="`):]
+			pool = pool[:strings.Index(pool, `",`)]
+			fmtSscan(line[strings.LastIndex(line, " ")+1:], &v)
+			sizes[pool] = v
+		}
+	}
+	if len(sizes) != 2 {
+		t.Fatalf("sizes %v", sizes)
+	}
+	for p, n := range sizes {
+		if sums[p] != n {
+			t.Errorf("%s: states sum to %v, addresses %v", p, sums[p], n)
+		}
+	}
+}
+
+func TestPoolsLint(t *testing.T) {
+	f := newFixture(t)
+	f.addPools(t)
+	e := f.poolExporter(t, "testdata/dhcpd.leases")
+	problems, err := lintCollector(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s", p)
+	}
+}

@@ -56,13 +56,19 @@ func (p *confParser) failoverReference(l *Lexer, t, nameTok Token, name string, 
 	return nil
 }
 
-// noFailover handles `no failover peer;` in a pool.
+// noFailover handles `no failover peer` in a pool. dhcpd 4.4.3 does not
+// read a ';' after it (confpars.c:1775-1792 breaks without parse_semi), so
+// the documented `no failover peer;` makes it refuse the configuration, and
+// only the form without ';' works. Both are accepted here.
 func (p *confParser) noFailover(l *Lexer, t Token, sc *scope) *Error {
 	if a, b := l.Next(), l.Next(); !a.Is("failover") || !b.Is("peer") {
-		return l.Errorf(t, `expected "no failover peer;"`)
+		return l.Errorf(t, `expected "no failover peer"`)
 	}
 	sc.pool.pool.FailoverPeer = ""
-	return expectSemi(l, "no failover peer")
+	if l.Peek().IsPunct(';') {
+		l.Next()
+	}
+	return nil
 }
 
 // failoverDeclaration parses the body of `failover peer NAME { ... }`.

@@ -84,8 +84,9 @@ func TestPoolAssignment(t *testing.T) {
   failover peer "fo";
   pool { range 10.0.0.20 10.0.0.29; }
   pool { no failover peer; range 10.0.0.30 10.0.0.39; }
+  pool { no failover peer range 10.0.0.40 10.0.0.41; }
 }`,
-			"net: 10.0.0.10-10.0.0.19 10; 10.0.0.20-10.0.0.29 10 fo; 10.0.0.30-10.0.0.39 10",
+			"net: 10.0.0.10-10.0.0.19 10; 10.0.0.20-10.0.0.29 10 fo; 10.0.0.30-10.0.0.39 12",
 		},
 		{
 			// The second dynamic-bootp range matches the dynamic ad-hoc pool,

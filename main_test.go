@@ -317,3 +317,51 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// A monitoring agent must never harm dhcpd: scrape a real dhcpd with 1,002
+// pools and 2 failover peers hard — 8 concurrent scrapers, 200 scrapes, some
+// cut short by tight scrape timeouts (which abandon windows mid-flight) —
+// then check that dhcpd is alive, answers, and logged no abort.
+func TestHardScrapingLeavesDhcpdHealthy(t *testing.T) {
+	testlab.Require(t)
+	p := testlab.StartPair(t, testlab.PairOptions{Start: "primary", Extra: testlab.ManyPools(1000, 50)})
+	e := exporterFor(t, p, p.Primary)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, cut := 0, 0
+	start := time.Now()
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				timeout := ""
+				if (g+i)%7 == 0 {
+					timeout = "0.55" // 50 ms after the offset: often cut short
+				}
+				body, err := e.scrape(t, timeout)
+				mu.Lock()
+				switch {
+				case err != nil:
+					t.Errorf("scrape: %v", err)
+				case strings.Contains(body, "dhcpd_up 1") && strings.Contains(body, `dhcpd_scrape_collector_success{collector="pools"} 1`):
+					ok++
+				case timeout != "":
+					cut++
+				default:
+					t.Errorf("scrape without a timeout failed:\n%s", body)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("200 scrapes of 1,002 pools in %v: %d complete, %d cut short by their timeout", time.Since(start).Round(time.Millisecond), ok, cut)
+	p.Primary.AssertHealthy(t)
+	if body := e.mustScrape(t); !strings.Contains(body, "dhcpd_up 1") || strings.Count(body, "dhcpd_pool_loaded_addresses{") != 1002 {
+		t.Fatalf("after the load:\n%.2000s", body)
+	}
+	if l, _, err := p.Primary.FailoverState(context.Background()); err != nil || l == 0 {
+		t.Fatalf("omshell after the load: %d %v", l, err)
+	}
+}

@@ -173,8 +173,13 @@ dhcpd_failover_peer_info{local_address="",local_port="647",partner_address="",pa
 // gather runs one scrape and returns the text exposition.
 func gather(t *testing.T, e *collector.Exporter) string {
 	t.Helper()
+	return gatherCtx(t, e, scrapeCtx(t))
+}
+
+func gatherCtx(t testing.TB, e *collector.Exporter, ctx context.Context) string {
+	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(e.Collector(scrapeCtx(t)))
+	reg.MustRegister(e.Collector(ctx))
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

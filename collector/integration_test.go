@@ -16,7 +16,7 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
-func labClient(t *testing.T, p *testlab.Pair, s *testlab.Server) *omapi.Client {
+func labClient(t testing.TB, p *testlab.Pair, s *testlab.Server) *omapi.Client {
 	secret, err := base64.StdEncoding.DecodeString(p.KeySecret)
 	if err != nil {
 		t.Fatal(err)

@@ -91,3 +91,36 @@ failover peer "%s" {
 	b.WriteString(o.Extra)
 	return b.String()
 }
+
+// SecondPeerName is the extra failover peer ManyPools can refer to.
+const SecondPeerName = "second-failover"
+
+// ManyPools returns dhcpd.conf text for a lone primary (PairOptions.Start
+// "primary") with n extra pools of size addresses, each in a /24 of its own
+// (10.A.B.0/24), alternating between the lab's failover peer and a second
+// declared peer (whose partner never answers). It is for load tests: every
+// pool is a separate dhcpd pool object.
+func ManyPools(n, size int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `failover peer "%s" {
+  primary;
+  address 192.0.2.1;
+  port 648;
+  peer address 192.0.2.3;
+  peer port 848;
+  max-response-delay 5;
+  mclt 10;
+  split 128;
+}
+`, SecondPeerName)
+	for i := 0; i < n; i++ {
+		peer := PeerName
+		if i%2 == 1 {
+			peer = SecondPeerName
+		}
+		a, c := i/250, i%250
+		fmt.Fprintf(&b, "subnet 10.%d.%d.0 netmask 255.255.255.0 { pool { failover peer \"%s\"; range 10.%d.%d.10 10.%d.%d.%d; } }\n",
+			a, c, peer, a, c, a, c, 9+size)
+	}
+	return b.String()
+}

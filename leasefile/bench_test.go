@@ -1,0 +1,200 @@
+package leasefile
+
+// Benchmarks for the lease file targets (BENCHMARKS.md). The files are
+// generated once (internal/leasegen, seeded) into the temp directory:
+//
+//	go test ./leasefile -run XXX -bench . -benchtime 5x
+//
+// DHCPD_EXPORTER_BENCH_RECORDS sets the size of the large file (default
+// 1,000,000 records, about 365 MB).
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
+)
+
+var benchNow = time.Unix(1795355429, 0)
+
+func benchOptions(records int) leasegen.Options {
+	return leasegen.Options{Seed: 1, Pools: 1000, PoolSize: 200, Records: records, Failover: true, Now: benchNow}
+}
+
+func benchRecords() int {
+	if v, err := strconv.Atoi(os.Getenv("DHCPD_EXPORTER_BENCH_RECORDS")); err == nil && v > 0 {
+		return v
+	}
+	return 1000000
+}
+
+var benchFilesMu sync.Mutex
+
+// benchFiles returns a generated dhcpd.conf and dhcpd.leases, made once.
+func benchFiles(b *testing.B, records int) (conf, leases string) {
+	benchFilesMu.Lock()
+	defer benchFilesMu.Unlock()
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("dhcpd-exporter-bench-%d", records))
+	conf, leases = filepath.Join(dir, "dhcpd.conf"), filepath.Join(dir, "dhcpd.leases")
+	if _, err := os.Stat(leases); err == nil {
+		return conf, leases
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	o := benchOptions(records)
+	cf, _ := os.Create(conf)
+	leasegen.WriteConfig(cf, o, "")
+	cf.Close()
+	tmp := leases + ".tmp"
+	lf, _ := os.Create(tmp)
+	if err := leasegen.WriteLeases(lf, o); err != nil {
+		b.Fatal(err)
+	}
+	lf.Close()
+	os.Rename(tmp, leases)
+	return conf, leases
+}
+
+// aggregate counts every pool's addresses by state, as a scrape does.
+func aggregate(cfg *Config, db *LeaseDB) uint64 {
+	var total uint64
+	for _, sn := range cfg.SharedNetworks {
+		for _, p := range sn.Pools {
+			var counts [StateBackup + 1]uint64
+			for _, r := range p.Ranges {
+				db.CountRange(r, uint32(benchNow.Unix()), &counts)
+			}
+			total += counts[StateActive]
+		}
+	}
+	return total
+}
+
+func maxRSSMB() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Maxrss) / 1024
+}
+
+// BenchmarkFullParse is a scrape of a file not seen before: read it whole,
+// then count every pool by state.
+func BenchmarkFullParse(b *testing.B) {
+	conf, leases := benchFiles(b, benchRecords())
+	cfg, err := ParseConfigFile(conf, ConfigOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fi, _ := os.Stat(leases)
+	b.SetBytes(fi.Size())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		lf := NewLeaseFile(leases)
+		if _, err := lf.Update(benchNow); err != nil {
+			b.Fatal(err)
+		}
+		aggregate(cfg, lf.DB())
+	}
+	b.ReportMetric(maxRSSMB(), "peak-RSS-MB")
+}
+
+// BenchmarkFullParseOneCPU is BenchmarkFullParse without the parallel split.
+func BenchmarkFullParseOneCPU(b *testing.B) {
+	conf, leases := benchFiles(b, benchRecords())
+	cfg, _ := ParseConfigFile(conf, ConfigOptions{})
+	fi, _ := os.Stat(leases)
+	b.SetBytes(fi.Size())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		lf := NewLeaseFile(leases)
+		lf.Workers = 1
+		if _, err := lf.Update(benchNow); err != nil {
+			b.Fatal(err)
+		}
+		aggregate(cfg, lf.DB())
+	}
+}
+
+// BenchmarkDhcpdPools runs dhcpd-pools (the reference) on the same files.
+func BenchmarkDhcpdPools(b *testing.B) {
+	if _, err := exec.LookPath("dhcpd-pools"); err != nil {
+		b.Skip("dhcpd-pools not installed")
+	}
+	conf, leases := benchFiles(b, benchRecords())
+	fi, _ := os.Stat(leases)
+	b.SetBytes(fi.Size())
+	var rss int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command("dhcpd-pools", "-c", conf, "-l", leases, "-f", "j", "-o", os.DevNull)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+		rss = max(rss, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+	}
+	b.ReportMetric(float64(rss)/1024, "peak-RSS-MB")
+}
+
+// BenchmarkAppend1000 is a scrape after dhcpd appended 1,000 records: read
+// the new bytes, then count every pool. Its cost must not grow with the size
+// of the file, so it runs on a small and the large file.
+func BenchmarkAppend1000(b *testing.B) {
+	for _, records := range []int{100000, benchRecords()} {
+		b.Run(fmt.Sprintf("file=%drecords", records), func(b *testing.B) {
+			conf, src := benchFiles(b, records)
+			cfg, _ := ParseConfigFile(conf, ConfigOptions{})
+			// Work on a copy: appending would change the shared file.
+			leases := filepath.Join(b.TempDir(), "dhcpd.leases")
+			if err := copyFile(src, leases); err != nil {
+				b.Fatal(err)
+			}
+			lf := NewLeaseFile(leases)
+			if _, err := lf.Update(benchNow); err != nil {
+				b.Fatal(err)
+			}
+			o := benchOptions(1000)
+			o.Seed = 99
+			appendFile, _ := os.Create(filepath.Join(b.TempDir(), "append"))
+			leasegen.WriteLeases(appendFile, o)
+			appendFile.Close()
+			chunk, _ := os.ReadFile(appendFile.Name())
+			fi, _ := os.Stat(leases)
+			b.ReportMetric(float64(fi.Size())/1e6, "file-MB")
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				f, _ := os.OpenFile(leases, os.O_APPEND|os.O_WRONLY, 0)
+				f.Write(chunk) // dhcpd's work, not the exporter's
+				f.Close()
+				b.StartTimer()
+				res, err := lf.Update(benchNow)
+				if err != nil || res.FullParse || res.Records < 1000 {
+					b.Fatalf("%+v %v", res, err)
+				}
+				aggregate(cfg, lf.DB())
+			}
+		})
+	}
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	_, err = out.ReadFrom(in)
+	return err
+}

@@ -44,6 +44,15 @@ fuzz:
 	$(GO) test ./leasefile -run XXX -fuzz FuzzParseConfig -fuzztime $(FUZZTIME)
 	$(GO) test ./leasefile -run XXX -fuzz FuzzTokenizer -fuzztime $(FUZZTIME)
 
+# The figures of BENCHMARKS.md. The large files (1,000,000 records, about
+# 365 MB) are generated once into $$TMPDIR; real-dhcpd benchmarks need root.
+bench:
+	$(GO) test ./leasefile -run XXX -bench . -benchtime 5x
+	DHCPD_EXPORTER_BENCH_RECORDS=100000 $(GO) test ./collector -run XXX -bench ScrapeAfterAppend -benchtime 30x
+	DHCPD_EXPORTER_BENCH_RECORDS=1000000 $(GO) test ./collector -run XXX -bench ScrapeAfterAppend -benchtime 30x
+	$(GO) test ./collector -run XXX -bench RealOMAPI -benchtime 100x -v
+	$(GO) test . -run XXX -bench ExporterLargeLeaseFile -benchtime 20x -v
+
 demo: build
 	$(GO) run ./internal/testlab/cmd/demo --exporter ./$(BIN)
 

@@ -5,7 +5,9 @@ package main
 
 import (
 	"net/http"
+	"net/netip"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -33,6 +35,7 @@ func main() {
 		omapiKeyFile  = app.Flag("omapi.key-file", "File holding a dhcpd `key NAME { algorithm ...; secret \"...\"; };` statement (default: the key dhcpd.conf names with omapi-key). The secret is never read from the command line.").String()
 		omapiTimeout  = app.Flag("omapi.timeout", "Longest a scrape may take; a shorter Prometheus scrape timeout (minus --web.timeout-offset) wins.").Default("5s").Duration()
 		timeoutOffset = app.Flag("web.timeout-offset", "Subtracted from Prometheus' X-Prometheus-Scrape-Timeout-Seconds to leave time for sending the answer.").Default("500ms").Duration()
+		probeAddrs    = app.Flag("omapi.probe-address", "Sentinel lease address whose live state to export (repeatable).").Strings()
 		failoverPeers = app.Flag("omapi.failover-peer", "Failover peer to poll (repeatable; default: every failover peer declared in dhcpd.conf).").Strings()
 		configFile    = app.Flag("dhcpd.config-file", "dhcpd's configuration file.").Default("/etc/dhcp/dhcpd.conf").String()
 		workDir       = app.Flag("dhcpd.working-directory", "Directory dhcpd was started in: relative include paths in dhcpd.conf resolve against it.").Default("/").String()
@@ -54,6 +57,13 @@ func main() {
 	app.HelpFlag.Short('h')
 	kingpin.Parse()
 
+	// The exporter runs next to dhcpd: trade a little CPU for a small
+	// footprint (each scrape of many pools builds thousands of short-lived
+	// series), unless the operator chose a GOGC.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
+
 	logger, slogger := newLoggers(logConfig)
 	level.Info(logger).Log("msg", "Starting "+exporterName, "version", version.Info())
 	level.Info(logger).Log("msg", "Build context", "build_context", version.BuildContext())
@@ -73,17 +83,28 @@ func main() {
 	}
 	level.Info(logger).Log("msg", "OMAPI", "address", settings.Address)
 
+	var probes []netip.Addr
+	for _, a := range *probeAddrs {
+		ip, err := netip.ParseAddr(a)
+		if err != nil || !ip.Is4() {
+			level.Error(logger).Log("msg", "--omapi.probe-address must be an IPv4 address", "value", a)
+			os.Exit(1)
+		}
+		probes = append(probes, ip)
+	}
+
 	on := map[string]bool{}
 	for name, b := range enabled {
 		on[name] = *b
 	}
 	exporter, err := collector.New(collector.Options{
-		Logger:        logger,
-		OMAPI:         omapi.NewClient(omapi.Config{Address: settings.Address, Key: settings.Key}),
-		Config:        config,
-		FailoverPeers: *failoverPeers,
-		LeasesFile:    *leasesFile,
-		Enabled:       on,
+		Logger:         logger,
+		OMAPI:          omapi.NewClient(omapi.Config{Address: settings.Address, Key: settings.Key}),
+		Config:         config,
+		FailoverPeers:  *failoverPeers,
+		LeasesFile:     *leasesFile,
+		ProbeAddresses: probes,
+		Enabled:        on,
 	})
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot create exporter", "err", err)

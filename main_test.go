@@ -5,6 +5,7 @@ package main
 // network namespace and are scraped through it.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,12 +14,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
@@ -30,7 +33,9 @@ var (
 )
 
 // exporterBinary builds dhcpd_exporter once per test run.
-func exporterBinary(t *testing.T) string {
+func exporterBinary(t *testing.T) string { return exporterBinaryFor(t, t) }
+
+func exporterBinaryFor(t testing.TB, _ *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "dhcpd-exporter-bin-")
@@ -364,4 +369,84 @@ func TestHardScrapingLeavesDhcpdHealthy(t *testing.T) {
 	if l, _, err := p.Primary.FailoverState(context.Background()); err != nil || l == 0 {
 		t.Fatalf("omshell after the load: %d %v", l, err)
 	}
+}
+
+// BenchmarkExporterLargeLeaseFile measures the exporter process itself on
+// the 1,000,000-record lease file (about 365 MB) and 1,000 pools: the first
+// scrape (a full parse), then scrapes after dhcpd appended 1,000 records;
+// peak resident memory is the process's VmHWM. dhcpd is not needed: OMAPI
+// points at a closed port, the lease and pool counts come from the files.
+func BenchmarkExporterLargeLeaseFile(b *testing.B) {
+	records := 1000000
+	if v, err := strconv.Atoi(os.Getenv("DHCPD_EXPORTER_BENCH_RECORDS")); err == nil && v > 0 {
+		records = v
+	}
+	conf, src, err := leasegen.Cached(leasegen.BenchOptions(records))
+	if err != nil {
+		b.Fatal(err)
+	}
+	leases := filepath.Join(b.TempDir(), "dhcpd.leases")
+	if err := copyFileTo(src, leases); err != nil {
+		b.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	t := &testing.T{}
+	cmd := exec.Command(exporterBinaryFor(b, t), "--web.listen-address="+addr, "--omapi.address=127.0.0.1:1",
+		"--dhcpd.config-file="+conf, "--dhcpd.leases-file="+leases, "--no-collector.failover")
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	get := func() string {
+		for i := 0; ; i++ {
+			resp, err := http.Get("http://" + addr + "/metrics")
+			if err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return string(body)
+			}
+			if i > 100 {
+				b.Fatal(err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	first := time.Now()
+	body := get()
+	b.Logf("first scrape (full parse of %d records): %v", records, time.Since(first).Round(time.Millisecond))
+	if !strings.Contains(body, `dhcpd_scrape_collector_success{collector="leases"} 1`) || strings.Count(body, "dhcpd_pool_addresses{") != 1000 {
+		b.Fatalf("first scrape:\n%.3000s", body)
+	}
+	o := leasegen.BenchOptions(1000)
+	o.Seed = 99
+	var chunk bytes.Buffer
+	leasegen.WriteLeases(&chunk, o)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		f, _ := os.OpenFile(leases, os.O_APPEND|os.O_WRONLY, 0)
+		f.Write(chunk.Bytes())
+		f.Close()
+		b.StartTimer()
+		get()
+	}
+	b.StopTimer()
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			var kb float64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, "VmHWM:"), "kB")), &kb)
+			b.ReportMetric(kb/1024, "peak-RSS-MB")
+		}
+	}
+}
+
+func copyFileTo(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
 }

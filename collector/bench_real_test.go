@@ -2,6 +2,8 @@ package collector_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -60,4 +62,10 @@ func BenchmarkRealOMAPIScrape1000Pools(b *testing.B) {
 	if !p.Primary.Alive() || strings.Contains(p.Primary.Log(), "REQUIRE") {
 		b.Fatalf("dhcpd died or aborted:\n%s", p.Primary.LogTail(20))
 	}
+}
+
+func benchRecordsEnv() int {
+	var n int
+	fmt.Sscan(os.Getenv("DHCPD_EXPORTER_BENCH_RECORDS"), &n)
+	return n
 }

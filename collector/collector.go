@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sort"
 	"sync"
 	"time"
@@ -84,6 +85,8 @@ type Options struct {
 	FailoverPeers []string
 	// LeasesFile is dhcpd.leases.
 	LeasesFile string
+	// ProbeAddresses are sentinel leases whose live state is exported.
+	ProbeAddresses []netip.Addr
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
 	// Enabled selects collectors by name; a name not in the map uses its default.

@@ -1,6 +1,7 @@
 package collector_test
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,5 +178,27 @@ func TestPoolsLint(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("lint: %s", p)
+	}
+}
+
+func TestProbeAddresses(t *testing.T) {
+	f := newFixture(t)
+	f.addPools(t)
+	e := f.exporter(t, collector.Options{
+		ProbeAddresses: []netip.Addr{netip.MustParseAddr("192.0.2.100"), netip.MustParseAddr("192.0.2.50")},
+		Enabled:        map[string]bool{"failover": false, "probe": true},
+	})
+	got := gather(t, e)
+	for _, want := range []string{
+		`dhcpd_probe_lease_state{address="192.0.2.100",state="active"} 1`,
+		`dhcpd_probe_lease_state{address="192.0.2.100",state="free"} 0`,
+		`dhcpd_scrape_collector_success{collector="probe"} 0`, // .50 is in no range
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, `address="192.0.2.50"`) {
+		t.Error("series for an address dhcpd does not serve")
 	}
 }

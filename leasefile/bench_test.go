@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,9 +23,7 @@ import (
 
 var benchNow = time.Unix(1795355429, 0)
 
-func benchOptions(records int) leasegen.Options {
-	return leasegen.Options{Seed: 1, Pools: 1000, PoolSize: 200, Records: records, Failover: true, Now: benchNow}
-}
+func benchOptions(records int) leasegen.Options { return leasegen.BenchOptions(records) }
 
 func benchRecords() int {
 	if v, err := strconv.Atoi(os.Getenv("DHCPD_EXPORTER_BENCH_RECORDS")); err == nil && v > 0 {
@@ -35,31 +32,12 @@ func benchRecords() int {
 	return 1000000
 }
 
-var benchFilesMu sync.Mutex
-
-// benchFiles returns a generated dhcpd.conf and dhcpd.leases, made once.
+// benchFiles returns the generated dhcpd.conf and dhcpd.leases (made once).
 func benchFiles(b *testing.B, records int) (conf, leases string) {
-	benchFilesMu.Lock()
-	defer benchFilesMu.Unlock()
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("dhcpd-exporter-bench-%d", records))
-	conf, leases = filepath.Join(dir, "dhcpd.conf"), filepath.Join(dir, "dhcpd.leases")
-	if _, err := os.Stat(leases); err == nil {
-		return conf, leases
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	conf, leases, err := leasegen.Cached(benchOptions(records))
+	if err != nil {
 		b.Fatal(err)
 	}
-	o := benchOptions(records)
-	cf, _ := os.Create(conf)
-	leasegen.WriteConfig(cf, o, "")
-	cf.Close()
-	tmp := leases + ".tmp"
-	lf, _ := os.Create(tmp)
-	if err := leasegen.WriteLeases(lf, o); err != nil {
-		b.Fatal(err)
-	}
-	lf.Close()
-	os.Rename(tmp, leases)
 	return conf, leases
 }
 

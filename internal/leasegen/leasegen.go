@@ -11,6 +11,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -144,4 +146,48 @@ func writeRecord(w *bufio.Writer, rng *rand.Rand, ip netip.Addr, t time.Time, o 
 		fmt.Fprintf(w, "  client-hostname \"host-%d\";\n", rng.IntN(100000))
 	}
 	fmt.Fprint(w, "}\n")
+}
+
+// Cached writes the configuration and lease file for o once, into a
+// directory of the system temp dir named after o, and returns their paths:
+// benchmarks share large files without regenerating them.
+func Cached(o Options) (conf, leases string, err error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("dhcpd-exporter-bench-s%d-p%dx%d-r%d-f%v-t%d", o.Seed, o.Pools, o.PoolSize, o.Records, o.Failover, o.Now.Unix()))
+	conf, leases = filepath.Join(dir, "dhcpd.conf"), filepath.Join(dir, "dhcpd.leases")
+	if _, err := os.Stat(leases); err == nil {
+		return conf, leases, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	for _, f := range []struct {
+		path  string
+		write func(io.Writer) error
+	}{
+		{conf, func(w io.Writer) error { return WriteConfig(w, o, "") }},
+		{leases, func(w io.Writer) error { return WriteLeases(w, o) }},
+	} {
+		tmp := f.path + ".tmp"
+		out, err := os.Create(tmp)
+		if err != nil {
+			return "", "", err
+		}
+		if err := f.write(out); err != nil {
+			out.Close()
+			return "", "", err
+		}
+		if err := out.Close(); err != nil {
+			return "", "", err
+		}
+		if err := os.Rename(tmp, f.path); err != nil {
+			return "", "", err
+		}
+	}
+	return conf, leases, nil
+}
+
+// BenchOptions are the files of BENCHMARKS.md: 1,000 failover pools of 200
+// addresses and the given number of records (1,000,000: about 365 MB).
+func BenchOptions(records int) Options {
+	return Options{Seed: 1, Pools: 1000, PoolSize: 200, Records: records, Failover: true, Now: time.Unix(1795355429, 0)}
 }

@@ -1,0 +1,71 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
+)
+
+func init() {
+	register("probe", true, true, newProbeCollector)
+}
+
+// probeCollector reads the live state of the sentinel leases the operator
+// names with --omapi.probe-address. The address label is bounded by that
+// list: this is no per-lease export.
+type probeCollector struct {
+	addresses []netip.Addr
+	state     *prometheus.Desc
+	ends      *prometheus.Desc
+}
+
+func newProbeCollector(o Options) (Collector, error) {
+	return &probeCollector{
+		addresses: o.ProbeAddresses,
+		state: prometheus.NewDesc(namespace+"_probe_lease_state",
+			"Binding state of an operator-named sentinel lease (--omapi.probe-address), read live over OMAPI: one series per state, 1 for the current one.",
+			[]string{"address", "state"}, nil),
+		ends: prometheus.NewDesc(namespace+"_probe_lease_ends_timestamp_seconds",
+			"When the sentinel lease's current state ends (OMAPI ends); 0 unset, 2147483647 never.",
+			[]string{"address"}, nil),
+	}, nil
+}
+
+func (c *probeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.state
+	ch <- c.ends
+}
+
+var leaseStates = []omapi.LeaseState{omapi.LeaseFree, omapi.LeaseActive, omapi.LeaseExpired, omapi.LeaseReleased, omapi.LeaseAbandoned, omapi.LeaseReset, omapi.LeaseBackup}
+
+func (c *probeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+	if len(c.addresses) == 0 {
+		return nil
+	}
+	leases, errs, err := s.OMAPI.LeasesByIP(ctx, c.addresses)
+	if err != nil {
+		return err
+	}
+	var failed []error
+	for i, l := range leases {
+		addr := c.addresses[i].String()
+		if errs[i] != nil {
+			if errors.Is(errs[i], omapi.ErrNotFound) {
+				errs[i] = fmt.Errorf("probe address %s is in no range dhcpd serves: %w", addr, errs[i])
+			}
+			failed = append(failed, errs[i])
+			continue
+		}
+		for _, st := range leaseStates {
+			ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, boolValue(l.State == st), addr, st.String())
+		}
+		ends := unixSeconds(l.Ends)
+		ch <- prometheus.MustNewConstMetric(c.ends, prometheus.GaugeValue, ends, addr)
+	}
+	return errors.Join(failed...)
+}

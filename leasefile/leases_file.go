@@ -163,8 +163,13 @@ func parseSpan(file *os.File, name string, start, end int64, line int, db *Lease
 				s.malformed++
 				s.lastErr = p.err
 			case recordEnd:
-				// Only blank lines and comments are left: consumed too.
-				consumed, s.line = lex.Offset(), lex.Line()
+				// Only blank lines and comments are left: consume them up to
+				// the last newline. A trailing partial line stays: it may be
+				// the start of a comment whose end is not written yet.
+				if nl := bytes.LastIndexByte(data[consumed:], '\n'); nl >= 0 {
+					s.line += bytes.Count(data[consumed:consumed+nl+1], []byte{'\n'})
+					consumed += nl + 1
+				}
 				break records
 			case recordIncomplete:
 				break records

@@ -351,8 +351,24 @@ func FuzzLeaseFile(f *testing.F) {
 		fh.Write(data[cut:])
 		fh.Close()
 		lf2.Update(testNow)
-		if lf.DB().Addresses() != lf2.DB().Addresses() || lf.Stats().Offset != lf2.Stats().Offset {
+		a, b := lf.Stats().Offset, lf2.Stats().Offset
+		if a > b {
+			a, b = b, a
+		}
+		if lf.DB().Addresses() != lf2.DB().Addresses() || !onlyBlankLines(data[a:b]) {
 			t.Fatalf("split read differs: %d/%d addresses, offset %d/%d", lf.DB().Addresses(), lf2.DB().Addresses(), lf.Stats().Offset, lf2.Stats().Offset)
 		}
 	})
+}
+
+// onlyBlankLines reports whether b holds nothing but blank and comment
+// lines: two reads may differ in whether they consumed those yet.
+func onlyBlankLines(b []byte) bool {
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimLeft(line, " \t\r\v\f")
+		if line != "" && line[0] != '#' {
+			return false
+		}
+	}
+	return true
 }

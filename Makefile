@@ -1,7 +1,8 @@
 # dhcpd_exporter. `make test` is the whole test suite (real-dhcpd, Prometheus
 # and Alertmanager tests included when run as root with the Debian packages
 # installed; .ci/run installs them). `sudo make demo` runs a real dhcpd
-# failover pair with an exporter per server.
+# failover pair with an exporter per server. The tools/ module (PromQL
+# parser, PNG plots) is used by the tests through `go run`.
 
 GO        ?= go
 BIN       ?= dhcpd_exporter
@@ -28,6 +29,7 @@ style:
 
 vet:
 	$(GO) vet ./...
+	cd tools && $(GO) vet ./...
 
 # The whole suite. Packages run in parallel; each real-dhcpd lab lives in its
 # own network namespace.
@@ -43,6 +45,7 @@ fuzz:
 	$(GO) test ./omapi -run XXX -fuzz FuzzDecodeCaptured -fuzztime $(FUZZTIME)
 	$(GO) test ./leasefile -run XXX -fuzz FuzzParseConfig -fuzztime $(FUZZTIME)
 	$(GO) test ./leasefile -run XXX -fuzz FuzzTokenizer -fuzztime $(FUZZTIME)
+	$(GO) test ./leasefile -run XXX -fuzz FuzzLeaseFile -fuzztime $(FUZZTIME)
 
 # The figures of BENCHMARKS.md. The large files (1,000,000 records, about
 # 365 MB) are generated once into $$TMPDIR; real-dhcpd benchmarks need root.

@@ -26,34 +26,8 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-)
-
-// exporterBinary builds dhcpd_exporter once per test run.
-func exporterBinary(t *testing.T) string { return exporterBinaryFor(t, t) }
-
-func exporterBinaryFor(t testing.TB, _ *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "dhcpd-exporter-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binary = filepath.Join(dir, "dhcpd_exporter")
-		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v: %s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binary
-}
+// exporterBinary is the dhcpd_exporter binary built for this test run.
+func exporterBinary(t testing.TB) string { return testlab.ExporterBinary(t) }
 
 // exporter is one dhcpd_exporter process inside the lab namespace.
 type exporter struct {
@@ -315,13 +289,7 @@ func proxy(t *testing.T, ln net.Listener, ns *testlab.Netns, target string, reco
 	}
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binary != "" {
-		os.RemoveAll(filepath.Dir(binary))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testlab.Main(m) }
 
 // A monitoring agent must never harm dhcpd: scrape a real dhcpd with 1,002
 // pools and 2 failover peers hard — 8 concurrent scrapers, 200 scrapes, some
@@ -392,8 +360,7 @@ func BenchmarkExporterLargeLeaseFile(b *testing.B) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	t := &testing.T{}
-	cmd := exec.Command(exporterBinaryFor(b, t), "--web.listen-address="+addr, "--omapi.address=127.0.0.1:1",
+	cmd := exec.Command(exporterBinary(b), "--web.listen-address="+addr, "--omapi.address=127.0.0.1:1",
 		"--dhcpd.config-file="+conf, "--dhcpd.leases-file="+leases, "--no-collector.failover")
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

@@ -1,77 +1,65 @@
 package leasefile
 
-// failover handles every statement starting with `failover peer NAME`
-// (confpars.c:888-1208): a declaration `{ ... }`, a shared-network
-// reference `;`, a pool reference `"NAME";`, or a state record `state { }`.
+import "strconv"
+
+// Failover peers: `failover peer NAME { ... }` declarations, the
+// `failover peer NAME;` reference in a shared-network, `failover peer NAME
+// state { ... }`, and the pool forms `failover peer "NAME";` and `no failover
+// peer` (server/confpars.c:801-815, 888-1208, 1775-1821).
+
+// failover handles a statement starting with `failover` outside a pool's
+// own loop. dhcpd accepts it only at the top level and directly in a
+// shared-network (confpars.c:801-806).
 func (p *confParser) failover(l *Lexer, t Token, sc *scope) *Error {
+	if sc.kind != scopeTop && sc.kind != scopeShared {
+		return l.Errorf(t, "failover peers may only be defined in shared-network declarations and the outer scope")
+	}
 	if kw := l.Next(); !kw.Is("peer") {
 		return l.Errorf(kw, `expected "failover peer", found %s`, kw.describe())
 	}
-	nameTok := l.Peek()
-	name, err := readName(l, "failover peer")
+	name, err := readSingleName(l, "failover peer")
 	if err != nil {
 		return err
 	}
 	next := l.Next()
 	switch {
 	case next.IsPunct(';'):
-		return p.failoverReference(l, t, nameTok, name, sc)
+		// A reference: later pools of the shared network inherit the peer
+		// (confpars.c:932-948, 1752-1757).
+		if sc.kind != scopeShared {
+			return l.Errorf(t, "failover peer reference %q not in a shared-network declaration", name)
+		}
+		if p.cfg.FailoverPeer(name) == nil {
+			return l.Errorf(t, "reference to unknown failover peer %q (it must be declared before it is used)", name)
+		}
+		sc.shared.failoverPeer = name
+		return nil
 	case next.Is("state"):
 		// Saved state, as in dhcpd.leases: nothing the model keeps.
+		if p.cfg.FailoverPeer(name) == nil {
+			return l.Errorf(t, "state declaration for unknown failover peer %q", name)
+		}
 		if b := l.Next(); !b.IsPunct('{') {
-			return l.Errorf(b, "failover peer %s state: expected '{', found %s", name, b.describe())
+			return l.Errorf(b, "failover peer %q state: expected '{', found %s", name, b.describe())
 		}
-		return l.SkipBlock()
+		return p.skipBody(l)
 	case next.IsPunct('{'):
-		if sc.kind != scopeTop && sc.kind != scopeShared && sc.kind != scopeGroup {
-			return l.Errorf(t, "failover peer %s may only be declared at the top level or in a shared-network", name)
-		}
 		peer, err := p.failoverDeclaration(l, t, name)
 		if err != nil {
 			return err
 		}
 		if sc.kind == scopeShared {
+			// A declaration in a shared-network is also a reference
+			// (confpars.c:1186-1187).
 			sc.shared.failoverPeer = peer.Name
 		}
 		return nil
 	}
-	return l.Errorf(next, "failover peer %s: expected '{', ';' or state, found %s", name, next.describe())
+	return l.Errorf(next, "failover peer %q: expected '{', ';' or state, found %s", name, next.describe())
 }
 
-func (p *confParser) failoverReference(l *Lexer, t, nameTok Token, name string, sc *scope) *Error {
-	if p.cfg.FailoverPeer(name) == nil {
-		return l.Errorf(t, "reference to unknown failover peer %q (it must be declared before it is used)", name)
-	}
-	switch sc.kind {
-	case scopeShared:
-		sc.shared.failoverPeer = name
-	case scopePool:
-		if nameTok.Kind != String {
-			return l.Errorf(nameTok, "failover peer in a pool: the name must be a quoted string")
-		}
-		sc.pool.pool.FailoverPeer = name
-	default:
-		return l.Errorf(t, "failover peer reference %q is only allowed in a shared-network or pool", name)
-	}
-	return nil
-}
-
-// noFailover handles `no failover peer` in a pool. dhcpd 4.4.3 does not
-// read a ';' after it (confpars.c:1775-1792 breaks without parse_semi), so
-// the documented `no failover peer;` makes it refuse the configuration, and
-// only the form without ';' works. Both are accepted here.
-func (p *confParser) noFailover(l *Lexer, t Token, sc *scope) *Error {
-	if a, b := l.Next(), l.Next(); !a.Is("failover") || !b.Is("peer") {
-		return l.Errorf(t, `expected "no failover peer"`)
-	}
-	sc.pool.pool.FailoverPeer = ""
-	if l.Peek().IsPunct(';') {
-		l.Next()
-	}
-	return nil
-}
-
-// failoverDeclaration parses the body of `failover peer NAME { ... }`.
+// failoverDeclaration parses the body of `failover peer NAME { ... }`,
+// checks it as dhcpd does and records the peer.
 func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*FailoverPeer, *Error) {
 	if p.cfg.FailoverPeer(name) != nil {
 		return nil, l.Errorf(t, "redeclaration of failover peer %q", name)
@@ -81,20 +69,29 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 		MCLT: -1, Split: -1, LoadBalanceMaxSeconds: -1,
 	}
 	hasHBA := false
+	loadBalanceOnSecondary := func(s Token) *Error {
+		return l.Errorf(s, "failover peer %q: secondary may not define load balance settings", name)
+	}
 	for {
 		s := l.Next()
+		// `peer` makes the next address, port, max-response-delay or
+		// max-unacked-updates the partner's (confpars.c:983-985).
+		partner := false
+		for s.Is("peer") {
+			partner, s = true, l.Next()
+		}
 		if s.IsPunct('}') {
 			break
 		}
-		partner := false
-		if s.Is("peer") {
-			partner, s = true, l.Next()
-		}
-		var target *int
+		var number *int // the field a numeric statement sets
+		var unused int  // for the settings the model has no field for
 		switch {
 		case s.Is("primary"):
 			fp.Role = RolePrimary
 		case s.Is("secondary"):
+			if hasHBA {
+				return nil, loadBalanceOnSecondary(s)
+			}
 			fp.Role = RoleSecondary
 		case s.Is("address"):
 			addr, err := readName(l, "failover peer address")
@@ -107,96 +104,129 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 				fp.Address = addr
 			}
 		case s.Is("port"):
-			target = &fp.Port
-			if partner {
-				target = &fp.PeerPort
-			}
+			number = pick(partner, &fp.PeerPort, &fp.Port)
 		case s.Is("max-response-delay"):
-			target = &fp.MaxResponseDelay
-			if partner {
-				target = new(int) // the partner's; not modelled
-			}
+			number = pick(partner, &unused, &fp.MaxResponseDelay)
 		case s.Is("max-unacked-updates"):
-			target = &fp.MaxUnackedUpdates
-			if partner {
-				target = new(int)
-			}
+			number = pick(partner, &unused, &fp.MaxUnackedUpdates)
 		case s.Is("mclt"):
-			target = &fp.MCLT
+			number = &fp.MCLT
 		case s.Is("auto-partner-down"):
-			target = &fp.AutoPartnerDown
+			number = &fp.AutoPartnerDown
 		case s.Is("max-lease-misbalance"), s.Is("max-lease-ownership"), s.Is("max-balance"), s.Is("min-balance"):
-			target = new(int)
+			number = &unused
 		case s.Is("split"):
+			if fp.Role == RoleSecondary {
+				return nil, loadBalanceOnSecondary(s)
+			}
 			v, err := readNumber(l, "split")
 			if err != nil {
 				return nil, err
 			}
 			if v > 256 {
-				return nil, l.Errorf(s, "failover peer %s: split must be between 0 and 256", name)
+				return nil, l.Errorf(s, "failover peer %q: split must be between 0 and 256, inclusive", name)
 			}
-			fp.Split, hasHBA = v, true
-			fp.HBA = splitHBA(v)
+			fp.Split, fp.HBA, hasHBA = v, splitHBA(v), true
 		case s.Is("hba"):
+			if fp.Role == RoleSecondary {
+				return nil, loadBalanceOnSecondary(s)
+			}
 			hba, err := readHexList(l)
 			if err != nil {
 				return nil, err
 			}
 			if len(hba) != 32 {
-				return nil, l.Errorf(s, "failover peer %s: HBA must be exactly 32 bytes", name)
+				return nil, l.Errorf(s, "failover peer %q: HBA must be exactly 32 bytes", name)
 			}
-			fp.HBA, hasHBA = hba, true
+			fp.HBA, fp.Split, hasHBA = hba, popcount(hba), true
 		case s.Is("load"):
 			if b, m, sec := l.Next(), l.Next(), l.Next(); !b.Is("balance") || !m.Is("max") || !sec.Is("seconds") {
-				return nil, l.Errorf(s, `failover peer %s: expected "load balance max seconds N"`, name)
+				return nil, l.Errorf(s, `failover peer %q: expected "load balance max seconds N"`, name)
 			}
-			target = &fp.LoadBalanceMaxSeconds
+			number = &fp.LoadBalanceMaxSeconds
+		case s.Kind == EOF:
+			return nil, endOfInput(l, s, "missing '}' of failover peer "+quoteName(name))
 		default:
-			return nil, l.Errorf(s, "failover peer %s: invalid statement %s in peer declaration", name, s.describe())
+			return nil, l.Errorf(s, "failover peer %q: invalid statement %s in peer declaration", name, s.describe())
 		}
-		if target != nil {
-			v, err := readNumber(l, "failover peer "+name+" "+string(s.Text))
+		if number != nil {
+			v, err := readNumber(l, "failover peer "+quoteName(name)+" "+string(s.Text))
 			if err != nil {
 				return nil, err
 			}
-			*target = v
+			*number = v
 		}
-		if err := expectSemi(l, "failover peer "+name); err != nil {
+		if err := expectSemi(l, "failover peer "+quoteName(name)); err != nil {
 			return nil, err
 		}
 	}
-	// Checks that dhcpd reports with parse_warn, which makes it refuse the
-	// configuration (confpars.c:1140-1160).
+	// What dhcpd checks after the block, with parse_warn, which makes it
+	// refuse the configuration (confpars.c:1140-1160).
 	switch {
 	case fp.PeerAddress == "":
-		return nil, l.Errorf(t, "failover peer %s: peer address may not be omitted", name)
-	case fp.Role == RoleSecondary && hasHBA:
-		return nil, l.Errorf(t, "failover peer %s: secondary may not define load balance settings", name)
+		return nil, l.Errorf(t, "failover peer %q: peer address may not be omitted", name)
 	case fp.Role == RolePrimary && !hasHBA:
-		return nil, l.Errorf(t, "failover peer %s: primary failover server must have hba or split", name)
+		return nil, l.Errorf(t, "failover peer %q: primary failover server must have hba or split", name)
 	case fp.Role == RolePrimary && fp.MCLT <= 0:
-		return nil, l.Errorf(t, "failover peer %s: primary failover server must have mclt", name)
+		return nil, l.Errorf(t, "failover peer %q: primary failover server must have mclt", name)
 	}
-	if fp.Port == 0 {
-		fp.Port = 647
-	}
-	if fp.PeerPort == 0 {
-		fp.PeerPort = 647
-	}
-	if fp.MaxResponseDelay == 0 {
-		fp.MaxResponseDelay = 20
-	}
-	if fp.MaxUnackedUpdates == 0 {
-		fp.MaxUnackedUpdates = 100
-	}
-	if fp.Split < 0 && hasHBA {
-		fp.Split = popcount(fp.HBA)
+	// Zero means "use the default" in dhcpd (confpars.c:1145-1181).
+	for _, d := range []struct {
+		field *int
+		def   int
+	}{{&fp.Port, 647}, {&fp.PeerPort, 647}, {&fp.MaxResponseDelay, 20}, {&fp.MaxUnackedUpdates, 100}} {
+		if *d.field == 0 {
+			*d.field = d.def
+		}
 	}
 	p.cfg.FailoverPeers = append(p.cfg.FailoverPeers, fp)
 	return fp, nil
 }
 
-// splitHBA builds the hash bucket bitmap for `split N` (confpars.c:1095-1105).
+// pick returns partner's field or our own.
+func pick(partner bool, partners, ours *int) *int {
+	if partner {
+		return partners
+	}
+	return ours
+}
+
+// poolFailover reads `failover peer "NAME";` in a pool: the name must be a
+// quoted string and the peer already declared (confpars.c:1795-1821).
+func (p *confParser) poolFailover(l *Lexer, t Token, pb *poolBuild) *Error {
+	if kw := l.Next(); !kw.Is("peer") {
+		return l.Errorf(kw, `expected "failover peer", found %s`, kw.describe())
+	}
+	n := l.Next()
+	if n.Kind != String {
+		return l.Errorf(n, "failover peer in a pool: expected the peer name as a quoted string, found %s", n.describe())
+	}
+	name := string(Unquote(n.Text))
+	if p.cfg.FailoverPeer(name) == nil {
+		return l.Errorf(t, "reference to unknown failover peer %q (it must be declared before it is used)", name)
+	}
+	pb.pool.FailoverPeer = name
+	return expectSemi(l, "failover peer "+quoteName(name))
+}
+
+// noFailover handles `no failover peer` in a pool: the pool does without the
+// peer its shared network gives it. dhcpd 4.4.3 reads no ';' after it
+// (confpars.c:1775-1792 breaks without parse_semi), so the documented
+// `no failover peer;` makes it refuse the configuration and only the form
+// without ';' works; both are accepted here.
+func (p *confParser) noFailover(l *Lexer, t Token, pb *poolBuild) *Error {
+	if a, b := l.Next(), l.Next(); !a.Is("failover") || !b.Is("peer") {
+		return l.Errorf(t, `expected "no failover peer"`)
+	}
+	pb.pool.FailoverPeer = ""
+	if l.Peek().IsPunct(';') {
+		l.Next()
+	}
+	return nil
+}
+
+// splitHBA builds the hash bucket bitmap for `split N`: the first N bits set,
+// least significant bit first (confpars.c:1085-1100).
 func splitHBA(n int) []byte {
 	hba := make([]byte, 32)
 	for i := 0; i < n; i++ {
@@ -214,3 +244,5 @@ func popcount(b []byte) int {
 	}
 	return n
 }
+
+func quoteName(name string) string { return strconv.Quote(name) }

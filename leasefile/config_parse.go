@@ -1,18 +1,29 @@
 package leasefile
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
-// ConfigOptions configure ParseConfigFile.
+// The dhcpd.conf parser: the entry points, the scopes, and the statement
+// dispatch, which mirrors dhcpd's parse_statement (server/confpars.c:356-885)
+// for the statements the model needs and skips everything else. The other
+// config_*.go files each parse one kind of declaration.
+//
+// Leniency: the exporter reads configurations that dhcpd runs, so it skips
+// what it does not need without judging it. It does reject malformed
+// statements it reads (with file:line), declarations in places where dhcpd
+// gives them another meaning or refuses them, and anything that would make
+// the pool model wrong. It accepts a few things dhcpd refuses but whose
+// meaning is clear: an empty statement ";" and "no failover peer;" (dhcpd
+// wants "no failover peer" without the ';').
+
+// ConfigOptions configure ParseConfigFile and ParseConfig.
 type ConfigOptions struct {
-	// WorkDir is the directory relative include paths resolve against. dhcpd
-	// opens `include "path";` relative to its own working directory, not to
-	// the including file, and reads its configuration before it daemonises;
-	// Debian's service starts it from "/". Empty means "/".
+	// WorkDir is the directory relative include paths are resolved against.
+	// dhcpd opens `include "path";` relative to its own current working
+	// directory (not the including file), and it reads its config before
+	// daemonising; Debian's service starts it from "/". Empty means "/".
 	WorkDir string
 }
 
@@ -25,199 +36,220 @@ func ParseConfigFile(path string, opts ConfigOptions) (*Config, error) {
 	return ParseConfig(path, data, opts)
 }
 
-// ParseConfig parses configuration text; name is used in positions, and
-// includes are still read from disk.
+// ParseConfig parses configuration text. name is used in positions and
+// errors; included files are still read from disk. Every error it returns
+// is an *Error with a position.
 func ParseConfig(name string, data []byte, opts ConfigOptions) (*Config, error) {
 	if opts.WorkDir == "" {
 		opts.WorkDir = "/"
 	}
-	p := &confParser{opts: opts, cfg: &Config{Files: []string{name}}, including: map[string]bool{name: true}}
-	if err := p.block(NewLexer(name, data), &scope{kind: scopeTop}, false); err != nil {
+	p := &confParser{opts: opts, cfg: &Config{Files: []string{name}}}
+	p.including = []string{includeKey(name)}
+	if err := p.file(NewLexer(name, data), &scope{kind: scopeTop}); err != nil {
 		return nil, err
 	}
-	if err := p.finish(); err != nil {
-		return nil, err
-	}
+	p.finish()
 	return p.cfg, nil
 }
 
+// includeKey names a file for the include-loop check.
+func includeKey(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
+// scopeKind is the kind of block a statement appears in; dhcpd passes it
+// to parse_statement as the declaration type (ROOT_GROUP, GROUP_DECL, ...).
 type scopeKind int
 
 const (
-	scopeTop scopeKind = iota
-	scopeGroup
-	scopeShared
-	scopeSubnet
-	scopePool
+	scopeTop    scopeKind = iota // the top level of dhcpd.conf (ROOT_GROUP)
+	scopeGroup                   // group { } (GROUP_DECL)
+	scopeShared                  // shared-network { } (SHARED_NET_DECL)
+	scopeSubnet                  // subnet { } (SUBNET_DECL)
+	scopePool                    // pool { } (POOL_DECL)
 )
 
 // scope is where a statement appears.
 type scope struct {
-	kind   scopeKind
-	shared *sharedBuild // shared network of a shared-network, subnet or pool scope
-	subnet *Subnet      // subnet scope
-	pool   *poolBuild   // pool scope
+	kind scopeKind
+	// shared is the shared network of a shared-network, subnet or pool
+	// scope: where pools and ranges go. Groups have none: dhcpd's
+	// clone_group does not copy it (common/memory.c:130-152), so a subnet
+	// in a group always gets a shared network of its own.
+	shared *sharedBuild
+	subnet *Subnet    // subnet scope, and a pool scope inside a subnet
+	pool   *poolBuild // pool scope
+	// included is set for the statements of a file included into a pool:
+	// dhcpd reads those with parse_statement, not with the pool's own loop,
+	// so range, failover and permits mean something else there.
+	included bool
 }
 
 type confParser struct {
 	opts      ConfigOptions
 	cfg       *Config
-	including map[string]bool // files being parsed, against include loops
+	including []string // files being parsed, outermost first, against include loops
 	shared    []*sharedBuild
+	claimed   claimedAddrs // every address a range has declared so far
+
+	omapiKeyPos Position // of the omapi-key statement in force
 }
 
-// block parses statements until the '}' closing the block (inBlock) or
-// the end of the file.
-func (p *confParser) block(l *Lexer, sc *scope, inBlock bool) *Error {
+// file parses the statements of one file until its end.
+func (p *confParser) file(l *Lexer, sc *scope) *Error {
 	for {
-		t := l.Peek()
+		t := l.Next()
+		switch {
+		case t.Kind == EOF:
+			return l.Err() // nil, or an unterminated string
+		case t.IsPunct('}'):
+			return l.Errorf(t, "unexpected '}'")
+		}
+		if err := p.statement(l, t, sc); err != nil {
+			return err
+		}
+	}
+}
+
+// body parses the statements of a block whose '{' was read, up to and
+// including its '}'.
+func (p *confParser) body(l *Lexer, sc *scope) *Error {
+	for {
+		t := l.Next()
 		switch {
 		case t.Kind == EOF:
 			if err := l.Err(); err != nil {
 				return err
 			}
-			if inBlock {
-				return l.Errorf(t, "unexpected end of file: missing '}'")
-			}
-			return nil
+			return l.Errorf(t, "unexpected end of file: missing '}'")
 		case t.IsPunct('}'):
-			if !inBlock {
-				return l.Errorf(t, "unexpected '}'")
-			}
-			l.Next()
 			return nil
 		}
-		if err := p.statement(l, sc); err != nil {
+		if err := p.statement(l, t, sc); err != nil {
 			return err
 		}
 	}
 }
 
-func (p *confParser) statement(l *Lexer, sc *scope) *Error {
-	t := l.Next()
+// statement parses one statement whose first token t was read.
+func (p *confParser) statement(l *Lexer, t Token, sc *scope) *Error {
+	if sc.kind == scopePool && !sc.included {
+		// The pool's own loop (confpars.c:1771-1851) comes first.
+		switch {
+		case t.Is("failover"):
+			return p.poolFailover(l, t, sc.pool)
+		case t.Is("no"):
+			return p.noFailover(l, t, sc.pool)
+		case t.Is("range"):
+			return p.rangeStatement(l, t, sc)
+		case t.Is("allow") || t.Is("deny"):
+			return p.permit(l, t, sc.pool)
+		}
+	}
 	switch {
 	case t.IsPunct(';'):
-		return nil
+		return nil // dhcpd refuses an empty statement; it means nothing
+	case t.IsPunct('{'):
+		return l.Errorf(t, "unexpected '{': expected a parameter or declaration")
 	case t.Is("include"):
-		return p.include(l, t, sc)
-	case t.Is("omapi-port"):
-		v, err := readNumber(l, "omapi-port")
-		if err != nil {
-			return err
-		}
-		if v == 0 || v > 65535 {
-			return l.Errorf(t, "omapi-port %d out of range", v)
-		}
-		if sc.kind == scopeTop {
-			p.cfg.OMAPIPort = v
-		}
-		return expectSemi(l, "omapi-port")
-	case t.Is("omapi-key"):
-		name, err := readName(l, "omapi-key")
-		if err != nil {
-			return err
-		}
-		if sc.kind == scopeTop {
-			p.cfg.OMAPIKey = name
-		}
-		return expectSemi(l, "omapi-key")
+		return p.include(l, t, sc, false)
 	case t.Is("key"):
 		return p.key(l, t)
+	case t.Is("omapi-port"):
+		return p.omapiPort(l, t, sc)
+	case t.Is("omapi-key"):
+		return p.omapiKey(l, t, sc)
 	case t.Is("failover"):
 		return p.failover(l, t, sc)
-	case t.Is("no") && sc.kind == scopePool:
-		return p.noFailover(l, t, sc)
 	case t.Is("shared-network"):
 		return p.sharedNetwork(l, t, sc)
 	case t.Is("subnet"):
 		return p.subnet(l, t, sc)
+	case t.Is("group"):
+		return p.group(l, t, sc)
 	case t.Is("pool"):
 		return p.pool(l, t, sc)
 	case t.Is("range"):
+		if sc.kind != scopeSubnet {
+			return l.Errorf(t, "range declaration not allowed here (only in a subnet or pool)")
+		}
 		return p.rangeStatement(l, t, sc)
-	case t.Is("group"):
-		return p.group(l, t, sc)
-	case (t.Is("allow") || t.Is("deny")) && sc.kind == scopePool:
-		return p.permit(l, t, sc.pool)
-	case t.Is("host"):
-		// Host declarations are global whatever their nesting, and do not
-		// count as a pool's own statements.
-		return l.SkipStatement()
-	case t.IsPunct('{') || t.IsPunct('}'):
-		return l.Errorf(t, "unexpected %s", t.describe())
+	case isDeclarationWithoutStatement(t):
+		// Declarations and settings that add nothing to the scope's
+		// statement list, so a pool with them can still be merged.
+		return p.skipStatement(l, t)
 	}
-	// Anything else — options, parameters, classes, conditionals, v6
-	// declarations — is skipped. Inside a pool it makes the pool distinct:
-	// dhcpd merges only pools without statements of their own.
+	// Anything else (options, parameters, conditionals, on, ...) is
+	// skipped. In a pool it is a statement of the pool's own, and dhcpd
+	// merges only pools without any (confpars.c:1856-1857).
 	if sc.kind == scopePool {
 		sc.pool.statements = true
 	}
-	return l.SkipStatement()
+	return p.skipStatement(l, t)
 }
 
-// include parses another file in the current scope (confpars.c:379-391).
-func (p *confParser) include(l *Lexer, t Token, sc *scope) *Error {
-	name := l.Next()
-	if name.Kind != String {
-		return l.Errorf(name, "include: expected a quoted file name, found %s", name.describe())
+// isDeclarationWithoutStatement reports whether a statement starting with t
+// leaves its scope's statement list alone in dhcpd: declarations of their
+// own (host, class, ...; parse_statement's cases that return without
+// reaching insert_statement), group flags (authoritative), and the
+// executable statements that return no statement (zone, db-time-format;
+// parse.c:2123-2144, 2684-2713). v6 declarations, which dhcpd -4 refuses,
+// are skipped here too.
+func isDeclarationWithoutStatement(t Token) bool {
+	if t.Kind != Word {
+		return t.IsPunct('%') // "used by the MA": skipped (confpars.c:831-834)
 	}
-	if err := expectSemi(l, "include"); err != nil {
-		return err
-	}
-	path := string(Unquote(name.Text))
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(p.opts.WorkDir, path)
-	}
-	if p.including[path] {
-		return l.Errorf(t, "include loop: %s includes itself", path)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return l.Errorf(t, "include: %v", err)
-	}
-	if !contains(p.cfg.Files, path) {
-		p.cfg.Files = append(p.cfg.Files, path)
-	}
-	p.including[path] = true
-	defer delete(p.including, path)
-	return p.block(NewLexer(path, data), sc, false)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
+	for _, kw := range [...]string{
+		"host", "class", "subclass", "vendor-class", "user-class",
+		"authoritative", "not", "zone", "db-time-format", "server-duid", "lease-id-format",
+		"subnet6", "pool6", "range6", "prefix6", "fixed-prefix6",
+	} {
+		if t.Is(kw) {
 			return true
 		}
 	}
 	return false
 }
 
-// group descends into `group [NAME] { ... }`; its statements belong to the
-// enclosing shared network, if any.
-func (p *confParser) group(l *Lexer, t Token, sc *scope) *Error {
-	if n := l.Peek(); n.Kind == String || n.Kind == Word {
-		if _, err := readName(l, "group"); err != nil {
-			return err
-		}
+// omapiPort reads `omapi-port N;`. Only the top level's sets dhcpd's
+// listener (server/dhcpd.c:1175-1185); elsewhere it is an ordinary option.
+func (p *confParser) omapiPort(l *Lexer, t Token, sc *scope) *Error {
+	v, err := readUint16(l, "omapi-port")
+	if err != nil {
+		return err
 	}
-	if b := l.Next(); !b.IsPunct('{') {
-		return l.Errorf(b, "group: expected '{', found %s", b.describe())
+	if err := expectSemi(l, "omapi-port"); err != nil {
+		return err
 	}
-	if sc.kind == scopePool {
-		return l.Errorf(t, "group is not allowed in a pool")
-	}
-	// Pools and ranges are not allowed directly in a group
-	// (confpars.c:1749-1756, 3779+), subnets are: a subnet in a group in a
-	// shared network belongs to that shared network.
-	return p.block(l, &scope{kind: scopeGroup, shared: sc.shared}, true)
+	p.topLevelOption(sc, func() { p.cfg.OMAPIPort = v })
+	return nil
 }
 
-func equalFoldKeyName(a, b string) bool { return strings.EqualFold(a, b) }
+// omapiKey reads `omapi-key NAME;` (parse.c:5062-5082: a string or a
+// dotted name).
+func (p *confParser) omapiKey(l *Lexer, t Token, sc *scope) *Error {
+	name, err := readName(l, "omapi-key")
+	if err != nil {
+		return err
+	}
+	if err := expectSemi(l, "omapi-key"); err != nil {
+		return err
+	}
+	p.topLevelOption(sc, func() { p.cfg.OMAPIKey = name; p.omapiKeyPos = Position{l.File(), t.Line} })
+	return nil
+}
 
-// SameKeyName reports whether two key names name the same key for dhcpd,
-// which looks keys up case-insensitively.
-func SameKeyName(a, b string) bool { return equalFoldKeyName(a, b) }
-
-func errorf(pos Position, format string, args ...any) *Error {
-	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+// topLevelOption applies a global option found in scope sc: at the top
+// level it takes effect (a later one supersedes), in a pool it is a
+// statement of the pool's own, elsewhere it is scoped and ignored.
+func (p *confParser) topLevelOption(sc *scope, apply func()) {
+	switch sc.kind {
+	case scopeTop:
+		apply()
+	case scopePool:
+		sc.pool.statements = true
+	}
 }

@@ -9,7 +9,8 @@ import (
 // Value readers shared by both parsers. Each consumes exactly the tokens of
 // the value; errors name the line and what was found.
 
-// readIPv4 reads NUMBER . NUMBER . NUMBER . NUMBER.
+// readIPv4 reads NUMBER . NUMBER . NUMBER . NUMBER (parse_numeric_aggregate
+// with '.', base 10, 8 bits, four numbers).
 func readIPv4(l *Lexer) (netip.Addr, *Error) {
 	var b [4]byte
 	for i := 0; i < 4; i++ {
@@ -43,7 +44,8 @@ func atoiBytes(t Token) (int, bool) {
 	return v, true
 }
 
-// readNumber reads a decimal number.
+// readNumber reads a non-negative decimal number (dhcpd's NUMBER token read
+// with atoi, as the failover peer statements do).
 func readNumber(l *Lexer, what string) (int, *Error) {
 	t := l.Next()
 	v, ok := atoiBytes(t)
@@ -51,6 +53,26 @@ func readNumber(l *Lexer, what string) (int, *Error) {
 		return 0, l.Errorf(t, "%s: expected a number, found %s", what, t.describe())
 	}
 	return v, nil
+}
+
+// readUint16 reads the value of an unsigned 16-bit option such as
+// omapi-port (parse.c parse_option_token format 'S' and convert_num with
+// base 0): decimal, 0x-prefixed hex, or octal with a leading 0.
+func readUint16(l *Lexer, what string) (int, *Error) {
+	t := l.Next()
+	if t.Kind == Word {
+		s, base := string(t.Text), 10
+		switch {
+		case len(s) > 2 && s[0] == '0' && s[1] == 'x':
+			s, base = s[2:], 16
+		case len(s) > 1 && s[0] == '0':
+			s, base = s[1:], 8
+		}
+		if v, err := strconv.ParseUint(s, base, 16); err == nil {
+			return int(v), nil
+		}
+	}
+	return 0, l.Errorf(t, "%s: expected a number from 0 to 65535, found %s", what, t.describe())
 }
 
 // readHexList reads hex octets separated by ':' (MACs, hba, uids).
@@ -73,8 +95,9 @@ func readHexList(l *Lexer) ([]byte, *Error) {
 	}
 }
 
-// readName reads a quoted string or a dotted identifier ("omapi_key",
-// key.example.com., dhcp-failover), as dhcpd's parse_host_name does.
+// readName reads dhcpd's NAME: a quoted string, or a dotted identifier
+// ("omapi_key", key.example.com., dhcp-failover) as parse_host_name reads
+// it: words joined by single dots, a trailing dot kept.
 func readName(l *Lexer, what string) (string, *Error) {
 	t := l.Next()
 	switch t.Kind {
@@ -86,14 +109,30 @@ func readName(l *Lexer, what string) (string, *Error) {
 		for l.Peek().IsPunct('.') {
 			l.Next()
 			b.WriteByte('.')
-			if n := l.Peek(); n.Kind == Word {
-				l.Next()
-				b.Write(n.Text)
+			n := l.Peek()
+			if n.Kind != Word {
+				break // "name." ends here, as parse_host_name stops
 			}
+			l.Next()
+			b.Write(n.Text)
 		}
 		return b.String(), nil
 	}
 	return "", l.Errorf(t, "%s: expected a name, found %s", what, t.describe())
+}
+
+// readSingleName reads a name that dhcpd takes as one token, an identifier
+// or a quoted string (failover peer and group names: confpars.c:913-922,
+// 2986-2994), so "a.b" is not one.
+func readSingleName(l *Lexer, what string) (string, *Error) {
+	switch t := l.Next(); t.Kind {
+	case String:
+		return string(Unquote(t.Text)), nil
+	case Word:
+		return string(t.Text), nil
+	default:
+		return "", l.Errorf(t, "%s: expected a name, found %s", what, t.describe())
+	}
 }
 
 // expectSemi consumes the ';' ending a statement.

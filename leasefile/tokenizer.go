@@ -5,12 +5,36 @@ import (
 	"fmt"
 )
 
+// The tokenizer shared by the dhcpd.conf and dhcpd.leases parsers. It
+// follows dhcpd's lexical rules (common/conflex.c get_raw_token, read_string,
+// read_number, read_num_or_name; facts §3.2):
+//
+//   - '#' starts a comment that runs to the end of the line (not inside a
+//     quoted string);
+//   - '"' starts a string that ends at the next unescaped '"' and may span
+//     lines; Unquote decodes its escapes;
+//   - a digit, '-' or an ASCII letter starts a word that goes on over
+//     letters, digits, '-' and '_' (dhcpd's NUMBER, NUMBER_OR_NAME, NAME and
+//     keywords; '_' may not start one: conflex.c sends it to the
+//     one-character case);
+//   - space, tab, CR, VT, FF and newline separate tokens;
+//   - every other byte is a one-character token: { } ; , . : = / % ...
+//
+// So an IPv4 address arrives as WORD . WORD . WORD . WORD and a MAC as hex
+// words separated by ':'; values.go reads those. Keywords are compared
+// case-insensitively, as conflex.c's intern() does (Token.Is).
+//
+// The tokenizer works on a byte slice and never copies: token texts point
+// into the input, and only decoding a string with escapes allocates. It is
+// fast enough for 400 MB lease files, whose hot paths (fastpath.go and
+// SkipStatement) scan bytes directly.
+
 // Kind is a token's lexical class (common/conflex.c get_raw_token).
 type Kind uint8
 
 const (
 	EOF    Kind = iota
-	Word        // a run of letters, digits, '-' and '_' (dhcpd's NUMBER, NAME and keywords)
+	Word        // a run of letters, digits, '-' and '_' not starting with '_' (dhcpd's NUMBER, NAME and keywords)
 	String      // a quoted string; Text holds the raw bytes between the quotes
 	Punct       // any other single character: { } ; , . : = / % ...
 )
@@ -82,9 +106,8 @@ var classes = func() (c [256]uint8) {
 }()
 
 // Lexer splits dhcpd.conf or dhcpd.leases text into tokens, following
-// dhcpd's lexical rules (facts §3.2): '#' comments to end of line, quoted
-// strings with escapes, words of letters/digits/'-'/'_', and single
-// punctuation characters. It works on a byte slice without copying.
+// dhcpd's lexical rules (see the top of this file). It works on a byte slice
+// without copying and counts lines.
 type Lexer struct {
 	file string
 	src  []byte
@@ -162,6 +185,11 @@ func (l *Lexer) scan() Token {
 				l.pos = len(src)
 			}
 		case clsWord:
+			if c == '_' {
+				// '_' continues a word but cannot start one.
+				l.pos++
+				return Token{Kind: Punct, Text: src[l.pos-1 : l.pos], Line: l.line}
+			}
 			start := l.pos
 			l.pos++
 			for l.pos < len(src) && classes[src[l.pos]] == clsWord {
@@ -333,7 +361,12 @@ func (l *Lexer) SkipBlock() *Error {
 }
 
 // Unquote decodes the escapes of a string token's raw text (conflex.c
-// read_string): \t \r \n \b, \ooo octal, \xHH hex, and \c for any other c.
+// read_string): \t \r \n \b, \ooo octal (first digit 0-3), \xHH hex, and
+// \c for any other c. dhcpd wants exactly three octal or two hex digits and
+// rejects the file otherwise; here a shorter escape decodes what it has, so
+// the result is the same for every string dhcpd accepts (and writes: its
+// lease file uses \ooo with three digits). It returns raw itself when there
+// is no escape, so it allocates only for strings that have one.
 func Unquote(raw []byte) []byte {
 	if bytes.IndexByte(raw, '\\') < 0 {
 		return raw

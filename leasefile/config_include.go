@@ -1,0 +1,55 @@
+package leasefile
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// include reads `include "path";` and parses that file in the current scope,
+// as dhcpd does (confpars.c:379-391 calls read_conf_file with the current
+// group and declaration type). The path is opened relative to dhcpd's working
+// directory, ConfigOptions.WorkDir, not to the including file.
+//
+// skipping is set for an include inside a block the parser skips (a host,
+// class, if, ...): the file's statements are skipped as well, but it is
+// still read, for its key declarations and to be listed in Config.Files.
+func (p *confParser) include(l *Lexer, t Token, sc *scope, skipping bool) *Error {
+	name := l.Next()
+	if name.Kind != String {
+		return l.Errorf(name, "include: expected a quoted file name, found %s", name.describe())
+	}
+	if err := expectSemi(l, "include"); err != nil {
+		return err
+	}
+	path := string(Unquote(name.Text))
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.opts.WorkDir, path)
+	}
+	key := includeKey(path)
+	if slices.Contains(p.including, key) {
+		return l.Errorf(t, "include loop: %s includes itself (through %s)", path, strings.Join(p.including, " -> "))
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return l.Errorf(t, "include: %v", err)
+	}
+	if !slices.Contains(p.cfg.Files, path) {
+		p.cfg.Files = append(p.cfg.Files, path)
+	}
+	p.including = append(p.including, key)
+	defer func() { p.including = p.including[:len(p.including)-1] }()
+
+	inc := NewLexer(path, data)
+	switch {
+	case skipping:
+		return p.skipFile(inc)
+	case sc.kind == scopePool:
+		inner := *sc
+		inner.included = true
+		return p.file(inc, &inner)
+	default:
+		return p.file(inc, sc)
+	}
+}

@@ -1,0 +1,109 @@
+package leasefile
+
+// Skipping the statements the model does not need: options, hosts, classes,
+// conditionals, v6 declarations, anything unknown. Skipping matches braces
+// and semicolons token by token, so quoted strings and comments cannot
+// confuse it. Key declarations inside skipped blocks are still read: dhcpd
+// parses `key` as an executable statement (parse.c:2708-2713), so a key
+// declared in a host, class or `if` block is as global as any other. Includes
+// inside them are still read too, for their keys and for Config.Files.
+//
+// The errors here never quote a token: a skipped block may hold a key whose
+// secret must not reach a log.
+
+// skipStatement skips the rest of a statement whose first token t was read:
+// up to its ';', or past its { ... } block and a ';' right after the '}'.
+func (p *confParser) skipStatement(l *Lexer, t Token) *Error {
+	for {
+		switch {
+		case t.Kind == EOF:
+			return endOfInput(l, t, "missing ';'")
+		case t.IsPunct(';'):
+			return nil
+		case t.IsPunct('}'):
+			return l.Errorf(t, "missing ';' before '}'")
+		case t.IsPunct('{'):
+			if err := p.skipBody(l); err != nil {
+				return err
+			}
+			if l.Peek().IsPunct(';') {
+				l.Next()
+			}
+			return nil
+		}
+		t = l.Next()
+	}
+}
+
+// skipBody skips the statements of a block whose '{' was read, up to and
+// including its '}'.
+func (p *confParser) skipBody(l *Lexer) *Error {
+	for {
+		t := l.Next()
+		switch {
+		case t.Kind == EOF:
+			return endOfInput(l, t, "missing '}'")
+		case t.IsPunct('}'):
+			return nil
+		}
+		if err := p.skipNested(l, t); err != nil {
+			return err
+		}
+	}
+}
+
+// skipFile skips every statement of an included file read from a skipped
+// block.
+func (p *confParser) skipFile(l *Lexer) *Error {
+	for {
+		t := l.Next()
+		switch {
+		case t.Kind == EOF:
+			return l.Err()
+		case t.IsPunct('}'):
+			return l.Errorf(t, "unexpected '}'")
+		}
+		if err := p.skipNested(l, t); err != nil {
+			return err
+		}
+	}
+}
+
+// skipNested skips one statement inside a skipped block, reading it if it
+// is a key declaration or an include.
+func (p *confParser) skipNested(l *Lexer, t Token) *Error {
+	switch {
+	case t.IsPunct(';'):
+		return nil
+	case t.Is("key"):
+		return p.skippedKey(l, t)
+	case t.Is("include"):
+		return p.include(l, t, nil, true)
+	}
+	return p.skipStatement(l, t)
+}
+
+// skippedKey handles `key` starting a statement in a skipped block: `key
+// NAME { ... }` is a declaration, read as anywhere else; `key NAME;` is a
+// reference (as in a zone block) and is skipped.
+func (p *confParser) skippedKey(l *Lexer, t Token) *Error {
+	if n := l.Peek(); n.Kind == Word || n.Kind == String {
+		saved := *l
+		_, err := readName(l, "key")
+		declaration := err == nil && l.Peek().IsPunct('{')
+		*l = saved
+		if declaration {
+			return p.key(l, t)
+		}
+	}
+	return p.skipStatement(l, t)
+}
+
+// endOfInput reports the end of the input where more was expected: an
+// unterminated string if that is why, else what was missing.
+func endOfInput(l *Lexer, t Token, missing string) *Error {
+	if err := l.Err(); err != nil {
+		return err
+	}
+	return l.Errorf(t, "unexpected end of file: %s", missing)
+}

@@ -60,32 +60,8 @@ func newLab(t testing.TB, alg string) *lab {
 			{Name: "ddns-fwd-name", Data: []byte("host.example")},
 		})
 	}
-	srv.Add("failover-state", failoverValues("dhcp-failover", 2, 3))
+	srv.Add("failover-state", omapitest.FailoverState("dhcp-failover", omapi.FailoverNormal, omapi.FailoverCommunicationsInterrupt, true, -2, 1))
 	return l
-}
-
-func failoverValues(name string, local, partner uint32) omapi.Values {
-	return omapi.Values{
-		{Name: "name", Data: []byte(name)},
-		{Name: "partner-address", Data: []byte{0, 0x73, 0x8e, 0xe2, 0x11, 0x56, 0, 0}},
-		{Name: "partner-port", Data: u32(847)},
-		{Name: "local-address", Data: []byte{0x50, 0x72, 0x8e, 0xe2, 0x11, 0x56, 0, 0}},
-		{Name: "local-port", Data: u32(647)},
-		{Name: "max-outstanding-updates", Data: u32(10)},
-		{Name: "mclt", Data: u32(10)},
-		{Name: "load-balance-max-secs", Data: u32(3)},
-		{Name: "load-balance-hba", Data: append(make([]byte, 0, 32), []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}...)},
-		{Name: "partner-state", Data: u32(partner)},
-		{Name: "local-state", Data: u32(local)},
-		{Name: "partner-stos", Data: u32(1795355000)},
-		{Name: "local-stos", Data: u32(1795355001)},
-		{Name: "hierarchy", Data: u32(0)},
-		{Name: "last-packet-sent", Data: u32(0)},
-		{Name: "last-timestamp-received", Data: u32(0)},
-		{Name: "skew", Data: u32(0xfffffffe)},
-		{Name: "max-response-delay", Data: u32(5)},
-		{Name: "cur-unacked-updates", Data: u32(1)},
-	}
 }
 
 func (l *lab) client(opts ...func(*omapi.Config)) *omapi.Client {

@@ -133,7 +133,7 @@ func TestIntro(t *testing.T) {
 
 func TestMessageStringHidesValues(t *testing.T) {
 	m := &Message{Op: OpOpen, Message: Values{{"type", []byte("lease")}}, Object: Values{{"hardware-address", []byte("secret-mac")}}}
-	if s := m.String(); s != "OPEN lease [hardware-address]" {
+	if s := m.String(); s != "OPEN lease by hardware-address" {
 		t.Fatalf("String() = %q", s)
 	}
 }

@@ -99,24 +99,28 @@ func (m *Message) ReadOnly() bool {
 // String describes the message for logs and errors. It prints names only,
 // never values: values can hold client identifiers or key material.
 func (m *Message) String() string {
+	typ, _ := m.Message.Get("type")
+	return describe(m.Op, string(typ), m.Handle, m.Object)
+}
+
+// describe names an operation, its object type, handle and the names (not
+// the values) of its object values: "OPEN lease by ip-address".
+func describe(op Op, typ string, h Handle, object Values) string {
 	var b strings.Builder
-	b.WriteString(m.Op.String())
-	if t, ok := m.Message.Get("type"); ok {
-		fmt.Fprintf(&b, " %s", t)
+	b.WriteString(op.String())
+	if typ != "" {
+		b.WriteString(" " + typ)
 	}
-	if m.Handle != 0 {
-		fmt.Fprintf(&b, " handle=%d", m.Handle)
+	if h != 0 {
+		fmt.Fprintf(&b, " handle %d", h)
 	}
-	for i, v := range m.Object {
+	for i, v := range object {
 		if i == 0 {
-			b.WriteString(" [")
+			b.WriteString(" by ")
 		} else {
-			b.WriteByte(' ')
+			b.WriteString(",")
 		}
 		b.WriteString(v.Name)
-		if i == len(m.Object)-1 {
-			b.WriteByte(']')
-		}
 	}
 	return b.String()
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // Flags are the OPEN flags (message values create, update, exclusive;
@@ -54,25 +53,11 @@ func (r *Request) readOnly() bool {
 
 // String names the request for errors and logs: object type and key names, never values.
 func (r *Request) String() string {
-	var b strings.Builder
-	b.WriteString(r.Op.String())
-	if r.Type != "" {
-		b.WriteString(" " + r.Type)
-	} else if r.kind != "" {
-		b.WriteString(" " + r.kind)
+	typ := r.Type
+	if typ == "" {
+		typ = r.kind
 	}
-	if r.Handle != 0 {
-		fmt.Fprintf(&b, " handle %d", r.Handle)
-	}
-	for i, v := range r.Object {
-		if i == 0 {
-			b.WriteString(" by ")
-		} else {
-			b.WriteString(",")
-		}
-		b.WriteString(v.Name)
-	}
-	return b.String()
+	return describe(r.Op, typ, r.Handle, r.Object)
 }
 
 // Response is dhcpd's answer to one request.

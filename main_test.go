@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -194,6 +195,21 @@ func TestExporterAgainstRealPair(t *testing.T) {
 		t.Fatal("exporter exited")
 	}
 	checkMetrics(t, body)
+
+	// The OMAPI key can shut dhcpd down: it is never in the command line,
+	// the logs (which now hold OMAPI errors) or the metrics.
+	secret := p.KeySecret
+	rawSecret, _ := base64.StdEncoding.DecodeString(secret)
+	for where, text := range map[string]string{
+		"exporter command line":  strings.Join(ep.cmd.Args, " "),
+		"primary exporter log":   ep.log.String(),
+		"secondary exporter log": es.log.String(),
+		"metrics":                body + es.mustScrape(t),
+	} {
+		if strings.Contains(text, secret) || strings.Contains(text, string(rawSecret)) || strings.Contains(text, fmt.Sprintf("%x", rawSecret)) {
+			t.Errorf("the OMAPI secret appears in the %s", where)
+		}
+	}
 }
 
 // followTransition polls dhcpd's own view (omshell) and the exporter in

@@ -267,8 +267,8 @@ func TestPrometheusAlertmanagerEndToEnd(t *testing.T) {
 	seen := map[string]time.Duration{}
 	l.waitFor("failover alerts in Alertmanager", 90*time.Second, func() (bool, string) {
 		var got []struct {
-			Labels      map[string]string `json:"labels"`
-			Annotations map[string]string `json:"annotations"`
+			Labels      map[string]string      `json:"labels"`
+			Annotations map[string]string      `json:"annotations"`
 			Status      struct{ State string } `json:"status"`
 		}
 		if err := l.get("http://"+amAddr+"/api/v2/alerts?active=true", &got); err != nil {

@@ -5,11 +5,11 @@ import "strconv"
 // Failover peers: `failover peer NAME { ... }` declarations, the
 // `failover peer NAME;` reference in a shared-network, `failover peer NAME
 // state { ... }`, and the pool forms `failover peer "NAME";` and `no failover
-// peer` (server/confpars.c:801-815, 888-1208, 1775-1821).
+// peer` (server/confpars.c:790-804, 888-1208, 1777-1822).
 
 // failover handles a statement starting with `failover` outside a pool's
 // own loop. dhcpd accepts it only at the top level and directly in a
-// shared-network (confpars.c:801-806).
+// shared-network (confpars.c:790-797).
 func (p *confParser) failover(l *Lexer, t Token, sc *scope) *Error {
 	if sc.kind != scopeTop && sc.kind != scopeShared {
 		return l.Errorf(t, "failover peers may only be defined in shared-network declarations and the outer scope")
@@ -25,7 +25,7 @@ func (p *confParser) failover(l *Lexer, t Token, sc *scope) *Error {
 	switch {
 	case next.IsPunct(';'):
 		// A reference: later pools of the shared network inherit the peer
-		// (confpars.c:932-948, 1752-1757).
+		// (confpars.c:930-947, 1762-1767).
 		if sc.kind != scopeShared {
 			return l.Errorf(t, "failover peer reference %q not in a shared-network declaration", name)
 		}
@@ -50,7 +50,7 @@ func (p *confParser) failover(l *Lexer, t Token, sc *scope) *Error {
 		}
 		if sc.kind == scopeShared {
 			// A declaration in a shared-network is also a reference
-			// (confpars.c:1186-1187).
+			// (confpars.c:1194-1195).
 			sc.shared.failoverPeer = peer.Name
 		}
 		return nil
@@ -75,7 +75,7 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 	for {
 		s := l.Next()
 		// `peer` makes the next address, port, max-response-delay or
-		// max-unacked-updates the partner's (confpars.c:983-985).
+		// max-unacked-updates the partner's (confpars.c:1001-1003).
 		partner := false
 		for s.Is("peer") {
 			partner, s = true, l.Next()
@@ -161,7 +161,7 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 		}
 	}
 	// What dhcpd checks after the block, with parse_warn, which makes it
-	// refuse the configuration (confpars.c:1140-1160).
+	// refuse the configuration (confpars.c:1163-1178).
 	switch {
 	case fp.PeerAddress == "":
 		return nil, l.Errorf(t, "failover peer %q: peer address may not be omitted", name)
@@ -170,7 +170,7 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 	case fp.Role == RolePrimary && fp.MCLT <= 0:
 		return nil, l.Errorf(t, "failover peer %q: primary failover server must have mclt", name)
 	}
-	// Zero means "use the default" in dhcpd (confpars.c:1145-1181).
+	// Zero means "use the default" in dhcpd (confpars.c:1166-1192).
 	for _, d := range []struct {
 		field *int
 		def   int
@@ -192,7 +192,7 @@ func pick(partner bool, partners, ours *int) *int {
 }
 
 // poolFailover reads `failover peer "NAME";` in a pool: the name must be a
-// quoted string and the peer already declared (confpars.c:1795-1821).
+// quoted string and the peer already declared (confpars.c:1795-1822).
 func (p *confParser) poolFailover(l *Lexer, t Token, pb *poolBuild) *Error {
 	if kw := l.Next(); !kw.Is("peer") {
 		return l.Errorf(kw, `expected "failover peer", found %s`, kw.describe())
@@ -206,12 +206,16 @@ func (p *confParser) poolFailover(l *Lexer, t Token, pb *poolBuild) *Error {
 		return l.Errorf(t, "reference to unknown failover peer %q (it must be declared before it is used)", name)
 	}
 	pb.pool.FailoverPeer = name
+	if p.poolRefs == nil {
+		p.poolRefs = map[string]int{}
+	}
+	p.poolRefs[name]++
 	return expectSemi(l, "failover peer "+quoteName(name))
 }
 
 // noFailover handles `no failover peer` in a pool: the pool does without the
 // peer its shared network gives it. dhcpd 4.4.3 reads no ';' after it
-// (confpars.c:1775-1792 breaks without parse_semi), so the documented
+// (confpars.c:1777-1793 breaks without parse_semi), so the documented
 // `no failover peer;` makes it refuse the configuration and only the form
 // without ';' works; both are accepted here.
 func (p *confParser) noFailover(l *Lexer, t Token, pb *poolBuild) *Error {
@@ -226,7 +230,7 @@ func (p *confParser) noFailover(l *Lexer, t Token, pb *poolBuild) *Error {
 }
 
 // splitHBA builds the hash bucket bitmap for `split N`: the first N bits set,
-// least significant bit first (confpars.c:1085-1100).
+// least significant bit first (confpars.c:1094-1117).
 func splitHBA(n int) []byte {
 	hba := make([]byte, 32)
 	for i := 0; i < n; i++ {

@@ -1,7 +1,6 @@
 package leasefile
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,7 +30,7 @@ func (p *confParser) include(l *Lexer, t Token, sc *scope, skipping bool) *Error
 	if slices.Contains(p.including, key) {
 		return l.Errorf(t, "include loop: %s includes itself (through %s)", path, strings.Join(p.including, " -> "))
 	}
-	data, err := os.ReadFile(path)
+	data, err := p.opts.readFile(path)
 	if err != nil {
 		return l.Errorf(t, "include: %v", err)
 	}

@@ -32,7 +32,7 @@ func (p *confParser) key(l *Lexer, t Token) *Error {
 			if !haveSecret {
 				return l.Errorf(t, "key %q: no secret", name)
 			}
-			// dhcpd allows BIND 8's ';' after the '}' (parse.c:3062-3068).
+			// dhcpd allows BIND 8's ';' after the '}' (parse.c:3075-3081).
 			if l.Peek().IsPunct(';') {
 				l.Next()
 			}
@@ -80,7 +80,7 @@ func (p *confParser) key(l *Lexer, t Token) *Error {
 }
 
 // readSecretText reads the value of `secret`, and the ';' after it. Like
-// parse_base64 (parse.c:1893-1927) it takes the first token whatever it is,
+// parse_base64 (parse.c:1888-1918) it takes the first token whatever it is,
 // then every following token made only of base64 characters and '=', and
 // glues them together: a bare secret is split into several tokens at '+',
 // '/' and '=', and whitespace inside one does not end it either. A string
@@ -126,7 +126,7 @@ func onlyBase64Text(t Token) bool {
 }
 
 // decodeSecret decodes base64 exactly as parse_base64 does
-// (parse.c:1939-1987): after a '=' only more '=' may follow; leftover bits
+// (parse.c:1929-1983): after a '=' only more '=' may follow; leftover bits
 // are an error only when the length (counting '=') is not a multiple of
 // four; an empty result is an error. The reason it returns never includes
 // the text.

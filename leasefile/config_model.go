@@ -69,6 +69,7 @@ type SharedNetwork struct {
 }
 
 // Subnet is a `subnet A.B.C.D netmask M.M.M.M { ... }` declaration.
+// SharedNetwork.Subnets lists them in declaration order.
 type Subnet struct {
 	Prefix netip.Prefix
 	Pos    Position
@@ -94,22 +95,36 @@ func (r Range) Contains(a netip.Addr) bool {
 // Pool is one dhcpd pool object: a `pool { ... }` block (possibly with later
 // blocks merged into it, as dhcpd does) or an ad-hoc pool holding bare ranges.
 type Pool struct {
-	// ID is the stable identifier: the pool's first range as "LOW-HIGH".
+	// ID is the stable identifier: the pool's first range as "LOW-HIGH",
+	// e.g. "192.0.2.100-192.0.2.149" ("192.0.2.5-192.0.2.5" for a single
+	// address). It is Ranges[0], so it stays unique even when ranges overlap.
 	ID           string
 	FailoverPeer string // "" when the pool has no failover peer
-	Ranges       []Range
-	AdHoc        bool // created by dhcpd for ranges declared directly in a subnet
-	Pos          Position
+	// Ranges hold the pool's addresses, each once, in declaration order
+	// (never empty). An address declared by two ranges belongs to the
+	// first: a later range keeps only its other addresses, in as many
+	// pieces as needed (see Config.Warnings).
+	Ranges []Range
+	AdHoc  bool     // created by dhcpd for ranges declared directly in a subnet
+	Pos    Position // of the pool block, or of the first bare range of an ad-hoc pool
 }
 
 // Config is what the exporter needs from dhcpd.conf and its includes.
 type Config struct {
-	Files          []string // every file read, main file first, for change detection
-	OMAPIPort      int      // 0 when no omapi-port statement (dhcpd then has no OMAPI listener)
-	OMAPIKey       string   // name given by omapi-key, "" when none
-	Keys           []*Key
-	FailoverPeers  []*FailoverPeer
+	Files         []string // every file read, main file first, for change detection
+	OMAPIPort     int      // 0 when no omapi-port statement (dhcpd then has no OMAPI listener)
+	OMAPIKey      string   // name given by omapi-key, "" when none
+	Keys          []*Key
+	FailoverPeers []*FailoverPeer
+	// SharedNetworks are the explicit and implicit shared networks that
+	// have an IPv4 subnet, in declaration order.
 	SharedNetworks []*SharedNetwork
+	// Warnings are problems that do not stop the parse but that make dhcpd
+	// 4.4.3 refuse the configuration: an address declared twice, a failover
+	// peer that no pool names, an omapi-key naming no declared key. dhcpd
+	// may still be running an earlier configuration, so the model is built
+	// anyway.
+	Warnings []*Error
 }
 
 // Key returns the key declared under name (case-insensitive, as dhcpd), or nil.

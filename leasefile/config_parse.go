@@ -15,8 +15,11 @@ import (
 // statements it reads (with file:line), declarations in places where dhcpd
 // gives them another meaning or refuses them, and anything that would make
 // the pool model wrong. It accepts a few things dhcpd refuses but whose
-// meaning is clear: an empty statement ";" and "no failover peer;" (dhcpd
-// wants "no failover peer" without the ';').
+// meaning is clear: an empty statement ";", "no failover peer;" (dhcpd wants
+// "no failover peer" without the ';') and a shared-network without subnets
+// (left out of the model). It also reads, and reports in Config.Warnings,
+// what dhcpd refuses only after parsing: an address declared twice, a
+// failover peer no pool names, an omapi-key naming no key.
 
 // ConfigOptions configure ParseConfigFile and ParseConfig.
 type ConfigOptions struct {
@@ -25,6 +28,8 @@ type ConfigOptions struct {
 	// directory (not the including file), and it reads its config before
 	// daemonising; Debian's service starts it from "/". Empty means "/".
 	WorkDir string
+
+	readFile func(path string) ([]byte, error) // reads included files; os.ReadFile when nil (tests replace it)
 }
 
 // ParseConfigFile reads dhcpd.conf and every file it includes.
@@ -42,6 +47,9 @@ func ParseConfigFile(path string, opts ConfigOptions) (*Config, error) {
 func ParseConfig(name string, data []byte, opts ConfigOptions) (*Config, error) {
 	if opts.WorkDir == "" {
 		opts.WorkDir = "/"
+	}
+	if opts.readFile == nil {
+		opts.readFile = os.ReadFile
 	}
 	p := &confParser{opts: opts, cfg: &Config{Files: []string{name}}}
 	p.including = []string{includeKey(name)}
@@ -95,7 +103,8 @@ type confParser struct {
 	shared    []*sharedBuild
 	claimed   claimedAddrs // every address a range has declared so far
 
-	omapiKeyPos Position // of the omapi-key statement in force
+	omapiKeyPos Position       // of the omapi-key statement in force
+	poolRefs    map[string]int // `failover peer "NAME";` statements in pools, by peer
 }
 
 // file parses the statements of one file until its end.
@@ -137,7 +146,7 @@ func (p *confParser) body(l *Lexer, sc *scope) *Error {
 // statement parses one statement whose first token t was read.
 func (p *confParser) statement(l *Lexer, t Token, sc *scope) *Error {
 	if sc.kind == scopePool && !sc.included {
-		// The pool's own loop (confpars.c:1771-1851) comes first.
+		// The pool's own loop (confpars.c:1774-1861) comes first.
 		switch {
 		case t.Is("failover"):
 			return p.poolFailover(l, t, sc.pool)
@@ -184,7 +193,7 @@ func (p *confParser) statement(l *Lexer, t Token, sc *scope) *Error {
 	}
 	// Anything else (options, parameters, conditionals, on, ...) is
 	// skipped. In a pool it is a statement of the pool's own, and dhcpd
-	// merges only pools without any (confpars.c:1856-1857).
+	// merges only pools without any (confpars.c:1863-1866).
 	if sc.kind == scopePool {
 		sc.pool.statements = true
 	}
@@ -196,11 +205,11 @@ func (p *confParser) statement(l *Lexer, t Token, sc *scope) *Error {
 // own (host, class, ...; parse_statement's cases that return without
 // reaching insert_statement), group flags (authoritative), and the
 // executable statements that return no statement (zone, db-time-format;
-// parse.c:2123-2144, 2684-2713). v6 declarations, which dhcpd -4 refuses,
+// parse.c:2119-2142, 2666-2712). v6 declarations, which dhcpd -4 refuses,
 // are skipped here too.
 func isDeclarationWithoutStatement(t Token) bool {
 	if t.Kind != Word {
-		return t.IsPunct('%') // "used by the MA": skipped (confpars.c:831-834)
+		return t.IsPunct('%') // "used by the MA": skipped (confpars.c:818-821)
 	}
 	for _, kw := range [...]string{
 		"host", "class", "subclass", "vendor-class", "user-class",
@@ -215,7 +224,7 @@ func isDeclarationWithoutStatement(t Token) bool {
 }
 
 // omapiPort reads `omapi-port N;`. Only the top level's sets dhcpd's
-// listener (server/dhcpd.c:1175-1185); elsewhere it is an ordinary option.
+// listener (server/dhcpd.c:1176-1186); elsewhere it is an ordinary option.
 func (p *confParser) omapiPort(l *Lexer, t Token, sc *scope) *Error {
 	v, err := readUint16(l, "omapi-port")
 	if err != nil {

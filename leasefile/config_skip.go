@@ -4,7 +4,7 @@ package leasefile
 // conditionals, v6 declarations, anything unknown. Skipping matches braces
 // and semicolons token by token, so quoted strings and comments cannot
 // confuse it. Key declarations inside skipped blocks are still read: dhcpd
-// parses `key` as an executable statement (parse.c:2708-2713), so a key
+// parses `key` as an executable statement (parse.c:2706-2712), so a key
 // declared in a host, class or `if` block is as global as any other. Includes
 // inside them are still read too, for their keys and for Config.Files.
 //

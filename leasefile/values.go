@@ -122,8 +122,8 @@ func readName(l *Lexer, what string) (string, *Error) {
 }
 
 // readSingleName reads a name that dhcpd takes as one token, an identifier
-// or a quoted string (failover peer and group names: confpars.c:913-922,
-// 2986-2994), so "a.b" is not one.
+// or a quoted string (failover peer and group names: confpars.c:913-923,
+// 2988-2996), so "a.b" is not one.
 func readSingleName(l *Lexer, what string) (string, *Error) {
 	switch t := l.Next(); t.Kind {
 	case String:

@@ -69,6 +69,7 @@ func main() {
 	level.Info(logger).Log("msg", "Build context", "build_context", version.BuildContext())
 
 	config := collector.NewConfigSource(*configFile, *workDir)
+	config.Logger = logger
 	conf, confErr := config.Load()
 	if confErr != nil {
 		level.Warn(logger).Log("msg", "cannot read dhcpd.conf; pool and failover details that need it will fail until it can be read", "err", confErr)

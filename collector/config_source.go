@@ -6,6 +6,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+
 	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
 )
 
@@ -15,6 +18,9 @@ import (
 type ConfigSource struct {
 	path    string
 	workDir string
+	// Logger receives the configuration's warnings (statements dhcpd would
+	// refuse) each time it is read; nil: not logged.
+	Logger log.Logger
 
 	mu     sync.Mutex
 	cfg    *leasefile.Config
@@ -62,6 +68,11 @@ func (c *ConfigSource) Load() (*leasefile.Config, error) {
 	c.cfg, c.err, c.stamps = cfg, err, nil
 	if err != nil {
 		return nil, err
+	}
+	if c.Logger != nil {
+		for _, w := range cfg.Warnings {
+			level.Warn(c.Logger).Log("msg", "dhcpd would refuse this configuration", "file", c.path, "warning", w)
+		}
 	}
 	for _, f := range cfg.Files {
 		s, err := stampOf(f)

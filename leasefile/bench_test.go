@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -175,4 +176,45 @@ func copyFile(src, dst string) error {
 	defer out.Close()
 	_, err = out.ReadFrom(in)
 	return err
+}
+
+// BenchmarkSpeedupVsDhcpdPools alternates one full parse + aggregation of
+// ours with one dhcpd-pools run on the same files and reports the median of
+// the paired ratios: on a machine whose speed drifts (a VM with noisy
+// neighbours), pairs measured back to back compare fairly.
+func BenchmarkSpeedupVsDhcpdPools(b *testing.B) {
+	if _, err := exec.LookPath("dhcpd-pools"); err != nil {
+		b.Skip("dhcpd-pools not installed")
+	}
+	conf, leases := benchFiles(b, benchRecords())
+	cfg, err := ParseConfigFile(conf, ConfigOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ours, theirs, ratios []float64
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		lf := NewLeaseFile(leases)
+		if _, err := lf.Update(benchNow); err != nil {
+			b.Fatal(err)
+		}
+		aggregate(cfg, lf.DB())
+		o := time.Since(start).Seconds()
+		start = time.Now()
+		if out, err := exec.Command("dhcpd-pools", "-c", conf, "-l", leases, "-f", "j", "-o", os.DevNull).CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+		d := time.Since(start).Seconds()
+		ours, theirs, ratios = append(ours, o), append(theirs, d), append(ratios, d/o)
+	}
+	b.ReportMetric(median(ours)*1000, "ours-ms")
+	b.ReportMetric(median(theirs)*1000, "dhcpd-pools-ms")
+	b.ReportMetric(median(ratios), "x-faster")
+	b.ReportMetric(slices.Min(ratios), "x-faster-min")
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

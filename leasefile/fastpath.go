@@ -53,35 +53,55 @@ func (l *Lexer) fastIPv4() (uint32, bool) {
 	return ip, true
 }
 
-// fastDate reads "W YYYY/MM/DD HH:MM:SS;" (with the ';').
+// dateShape returns the canonical date "W YYYY/MM/DD HH:MM:SS;" (22 bytes,
+// the fixed-width form dhcpd writes) at src[i:], or nil.
+func dateShape(src []byte, i int) []byte {
+	if len(src)-i < 22 {
+		return nil
+	}
+	d := src[i : i+22 : i+22]
+	if d[1] != ' ' || d[6] != '/' || d[9] != '/' || d[12] != ' ' || d[15] != ':' || d[18] != ':' || d[21] != ';' {
+		return nil
+	}
+	for _, k := range [...]int{0, 2, 3, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19, 20} {
+		if d[k] < '0' || d[k] > '9' {
+			return nil
+		}
+	}
+	return d
+}
+
+// fastDate reads a canonical date, with its ';'.
 func (l *Lexer) fastDate() (uint32, bool) {
 	if l.peeked {
 		return 0, false
 	}
-	src := l.src
-	i := skipBlanks(src, l.pos)
-	var f [7]int // weekday year month day hour minute second
-	seps := [7]byte{0, ' ', '/', '/', ' ', ':', ':'}
-	widths := [7]int{1, 4, 2, 2, 2, 2, 2}
-	for n := range f {
-		if n > 0 {
-			if i >= len(src) || src[i] != seps[n] {
-				return 0, false
-			}
-			i++
-		}
-		v, next, ok := digits(src, i, widths[n])
-		if !ok {
-			return 0, false
-		}
-		f[n], i = v, next
-	}
-	if i >= len(src) || src[i] != ';' || f[1] < 1970 || f[1] >= 2038 ||
-		f[2] < 1 || f[2] > 12 || f[3] < 1 || f[3] > 31 || f[4] > 23 || f[5] > 59 || f[6] > 60 {
+	i := skipBlanks(l.src, l.pos)
+	d := dateShape(l.src, i)
+	if d == nil {
 		return 0, false
 	}
-	l.pos = i + 1
-	return uint32(daysFromCivil(f[1], f[2], f[3])*86400 + int64(f[4]*3600+f[5]*60+f[6])), true
+	n := func(k int) int { return int(d[k]-'0')*10 + int(d[k+1]-'0') }
+	year, month, day := n(2)*100+n(4), n(7), n(10)
+	hour, minute, second := n(13), n(16), n(19)
+	if year < 1970 || year >= 2038 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 {
+		return 0, false
+	}
+	l.pos = i + 22
+	return uint32(daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+second)), true
+}
+
+// skipFastDate skips a canonical date the parser does not need, with its ';'.
+func (l *Lexer) skipFastDate() bool {
+	if l.peeked {
+		return false
+	}
+	i := skipBlanks(l.src, l.pos)
+	if dateShape(l.src, i) == nil {
+		return false
+	}
+	l.pos = i + 22
+	return true
 }
 
 // Statement kinds statementStart tells apart.
@@ -90,7 +110,35 @@ const (
 	stmtOther          // a lower-case statement the lease parser skips
 	stmtEnds           // "ends", consumed
 	stmtBinding        // "binding", consumed
+	stmtDate           // a time the parser does not need (starts, tstp, tsfp, atsfp, cltt), consumed
 )
+
+// fastLeaseKeyword reports whether the next record is a lease record, and
+// if so consumes the "lease" keyword: the first word of almost every record.
+func (l *Lexer) fastLeaseKeyword() bool {
+	if l.peeked {
+		return false
+	}
+	src, i := l.src, l.pos
+	line := l.line
+	for i < len(src) {
+		switch src[i] {
+		case ' ', '\t', '\r':
+			i++
+			continue
+		case '\n':
+			line++
+			i++
+			continue
+		}
+		break
+	}
+	if !hasWord(src, i, "lease") {
+		return false
+	}
+	l.pos, l.line = i+5, line
+	return true
+}
 
 // statementStart moves over blanks, newlines and comments to the next
 // statement of a lease record and classifies it by its first word.
@@ -108,15 +156,41 @@ func (l *Lexer) statementStart() int {
 			i++
 		case c >= 'a' && c <= 'z':
 			l.pos = i
-			switch {
-			case hasWord(src, i, "ends"):
-				l.pos = i + 4
-				return stmtEnds
-			case hasWord(src, i, "binding"):
-				l.pos = i + 7
-				return stmtBinding
-			case c == 'a' && hasWord(src, i, "abandoned"):
-				return stmtToken
+			// Dispatch on the first letter: this runs for every line.
+			switch c {
+			case 'e':
+				if hasWord(src, i, "ends") {
+					l.pos = i + 4
+					return stmtEnds
+				}
+			case 'b':
+				if hasWord(src, i, "binding") {
+					l.pos = i + 7
+					return stmtBinding
+				}
+			case 's':
+				if hasWord(src, i, "starts") {
+					l.pos = i + 6
+					return stmtDate
+				}
+			case 't':
+				if hasWord(src, i, "tstp") || hasWord(src, i, "tsfp") {
+					l.pos = i + 4
+					return stmtDate
+				}
+			case 'c':
+				if hasWord(src, i, "cltt") {
+					l.pos = i + 4
+					return stmtDate
+				}
+			case 'a':
+				if hasWord(src, i, "atsfp") {
+					l.pos = i + 5
+					return stmtDate
+				}
+				if hasWord(src, i, "abandoned") {
+					return stmtToken
+				}
 			}
 			return stmtOther
 		default:
@@ -172,4 +246,17 @@ func (l *Lexer) fastBindingState() (BindingState, bool) {
 	}
 	l.pos = i + 1
 	return s, true
+}
+
+// fastOpenBrace consumes " {" on the same line.
+func (l *Lexer) fastOpenBrace() bool {
+	if l.peeked {
+		return false
+	}
+	i := skipBlanks(l.src, l.pos)
+	if i < len(l.src) && l.src[i] == '{' {
+		l.pos = i + 1
+		return true
+	}
+	return false
 }

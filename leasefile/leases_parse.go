@@ -24,6 +24,9 @@ type leaseParser struct {
 // record reads one top-level record (facts §3.3-3.9). A record whose end is
 // not in the data yet is incomplete, never an error: dhcpd may be writing it.
 func (p *leaseParser) record(l *Lexer) recordStatus {
+	if l.fastLeaseKeyword() {
+		return p.lease(l, Token{Kind: Word, Line: l.line})
+	}
 	t := l.Next()
 	switch {
 	case t.Kind == EOF:
@@ -74,9 +77,12 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 		}
 		ip = addrUint32(addr)
 	}
-	if b := l.Next(); !b.IsPunct('{') {
-		return p.skipBadHeader(l, l.Errorf(b, "lease %s: expected '{', found %s", uint32Addr(ip), b.describe()))
+	if !l.fastOpenBrace() {
+		if b := l.Next(); !b.IsPunct('{') {
+			return p.skipBadHeader(l, l.Errorf(b, "lease %s: expected '{', found %s", uint32Addr(ip), b.describe()))
+		}
 	}
+
 	var lease Lease
 	hasState := false
 	for {
@@ -91,6 +97,16 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 					return recordIncomplete
 				}
 				return p.malformed(l, err)
+			}
+			continue
+		case stmtDate:
+			if !l.skipFastDate() {
+				if err := l.SkipStatement(); err != nil {
+					if l.atEnd() {
+						return recordIncomplete
+					}
+					return p.malformed(l, err)
+				}
 			}
 			continue
 		case stmtEnds:

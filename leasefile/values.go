@@ -1,6 +1,7 @@
 package leasefile
 
 import (
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -44,15 +45,65 @@ func atoiBytes(t Token) (int, bool) {
 	return v, true
 }
 
-// readNumber reads a non-negative decimal number (dhcpd's NUMBER token read
-// with atoi, as the failover peer statements do).
-func readNumber(l *Lexer, what string) (int, *Error) {
+// readNumber reads dhcpd's NUMBER token, decimal digits after an optional
+// '-' (conflex.c read_number), and converts it as the failover peer
+// statements do, with atoi (confpars.c:1014-1077). dhcpd takes `mclt -5;`
+// or `port -7;` without complaint, so they are read here too; callers turn
+// the C int into the field's C type (failoverNumber).
+func readNumber(l *Lexer, what string) (int32, *Error) {
 	t := l.Next()
-	v, ok := atoiBytes(t)
-	if !ok {
+	if !isNumberToken(t) {
 		return 0, l.Errorf(t, "%s: expected a number, found %s", what, t.describe())
 	}
-	return v, nil
+	return cAtoi(t.Text), nil
+}
+
+// isNumberToken reports whether t is dhcpd's NUMBER: a word of digits,
+// possibly after a '-' (a lone "-" included: conflex.c:680-684 means to
+// return MINUS for it but tests the byte after the token).
+func isNumberToken(t Token) bool {
+	if t.Kind != Word {
+		return false
+	}
+	text := t.Text
+	if text[0] == '-' {
+		text = text[1:]
+	}
+	for _, c := range text {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// cAtoi is glibc's atoi on a NUMBER token: strtol, which clamps to the
+// 64-bit long range, then truncated to a 32-bit int. So "4294967296" is 0
+// (and dhcpd then finds no mclt) and "-5" stays -5.
+func cAtoi(text []byte) int32 {
+	neg := len(text) > 0 && text[0] == '-'
+	if neg {
+		text = text[1:]
+	}
+	const limit = uint64(1) << 63 // |LONG_MIN|; beyond it strtol clamps
+	var mag uint64
+	for _, c := range text {
+		if mag > limit/10 {
+			mag = limit
+			break
+		}
+		mag = min(mag*10+uint64(c-'0'), limit)
+	}
+	var v int64
+	switch {
+	case neg:
+		v = int64(-mag) // mag == 1<<63 gives LONG_MIN
+	case mag == limit:
+		v = math.MaxInt64
+	default:
+		v = int64(mag)
+	}
+	return int32(v)
 }
 
 // readUint16 reads the value of an unsigned 16-bit option such as
@@ -75,24 +126,39 @@ func readUint16(l *Lexer, what string) (int, *Error) {
 	return 0, l.Errorf(t, "%s: expected a number from 0 to 65535, found %s", what, t.describe())
 }
 
-// readHexList reads hex octets separated by ':' (MACs, hba, uids).
+// readHexList reads hex numbers separated by ':' as the failover peer's
+// hba (parse_numeric_aggregate with base 16 and 8-bit numbers,
+// parse.c:701-800, convert_num 805-900): each a word of hex digits whose
+// value, accumulated in a 32-bit unsigned int as convert_num does, is at
+// most 255, so "0ff" is an octet too.
 func readHexList(l *Lexer) ([]byte, *Error) {
 	var out []byte
 	for {
 		t := l.Next()
-		if t.Kind != Word || len(t.Text) > 2 || !isHex(t.Text[0]) || (len(t.Text) == 2 && !isHex(t.Text[1])) {
+		v, ok := hexOctet(t)
+		if !ok {
 			return nil, l.Errorf(t, "expected a hex octet, found %s", t.describe())
 		}
-		v := hexVal(t.Text[0])
-		if len(t.Text) == 2 {
-			v = v*16 + hexVal(t.Text[1])
-		}
-		out = append(out, byte(v))
+		out = append(out, v)
 		if !l.Peek().IsPunct(':') {
 			return out, nil
 		}
 		l.Next()
 	}
+}
+
+func hexOctet(t Token) (byte, bool) {
+	if t.Kind != Word {
+		return 0, false
+	}
+	var v uint32
+	for _, c := range t.Text {
+		if !isHex(c) {
+			return 0, false
+		}
+		v = v*16 + uint32(hexVal(c))
+	}
+	return byte(v), v <= 255
 }
 
 // readName reads dhcpd's NAME: a quoted string, or a dotted identifier

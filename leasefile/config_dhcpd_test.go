@@ -61,7 +61,7 @@ func TestRealDhcpdRefuses(t *testing.T) {
 // -t accepts too.
 func TestRealDhcpdAccepts(t *testing.T) {
 	testlab.RequireCommand(t, "isc-dhcp-server", "dhcpd")
-	confs := []string{keysInEveryScopeConf, omapiSettingsConf, failoverDeclarationConf}
+	confs := []string{keysInEveryScopeConf, omapiSettingsConf, failoverDeclarationConf, cNumbersConf}
 	for _, c := range keyCases {
 		confs = append(confs, c.conf)
 	}

@@ -66,6 +66,10 @@ var configErrorCases = []struct{ conf, want string }{
 		`test.conf:3: failover peer "x": secondary may not define load balance settings [live]`},
 	{"failover peer x { primary; split 128; mclt 5; }", `test.conf:1: failover peer "x": peer address may not be omitted [live]`},
 	{"failover peer x { primary; peer address 1.2.3.4; mclt 5; split 300; }", `test.conf:1: failover peer "x": split must be between 0 and 256, inclusive [live]`},
+	// Numbers as dhcpd's atoi reads them: "split -1" is a huge u_int32_t,
+	// and 2^32 truncates to an int of 0, which is no mclt at all.
+	{"failover peer x { primary; peer address 1.2.3.4; mclt 5; split -1; }", `test.conf:1: failover peer "x": split must be between 0 and 256, inclusive [live]`},
+	{"failover peer x { primary; peer address 1.2.3.4; mclt 4294967296; split 128; }", `test.conf:1: failover peer "x": primary failover server must have mclt [live]`},
 	{"failover peer x { primary; peer address 1.2.3.4; mclt 5; hba ff:01; }", `test.conf:1: failover peer "x": HBA must be exactly 32 bytes [live]`},
 	{"failover peer x { secondary; peer address 1.2.3.4; frobnicate 3; }", `test.conf:1: failover peer "x": invalid statement "frobnicate" in peer declaration [live]`},
 	{"failover peer x { secondary; peer address 1.2.3.4; port x; }", `test.conf:1: failover peer "x" port: expected a number, found "x" [live]`},

@@ -85,6 +85,7 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 		}
 		var number *int // the field a numeric statement sets
 		var unused int  // for the settings the model has no field for
+		signed := false // the field is a C int, not a u_int32_t (failover.h)
 		switch {
 		case s.Is("primary"):
 			fp.Role = RolePrimary
@@ -104,7 +105,7 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 				fp.Address = addr
 			}
 		case s.Is("port"):
-			number = pick(partner, &fp.PeerPort, &fp.Port)
+			number, signed = pick(partner, &fp.PeerPort, &fp.Port), true
 		case s.Is("max-response-delay"):
 			number = pick(partner, &unused, &fp.MaxResponseDelay)
 		case s.Is("max-unacked-updates"):
@@ -123,10 +124,10 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 			if err != nil {
 				return nil, err
 			}
-			if v > 256 {
+			if split := uint32(v); split > 256 { // u_int32_t: "split -1" is too large too
 				return nil, l.Errorf(s, "failover peer %q: split must be between 0 and 256, inclusive", name)
 			}
-			fp.Split, fp.HBA, hasHBA = v, splitHBA(v), true
+			fp.Split, fp.HBA, hasHBA = int(v), splitHBA(int(v)), true
 		case s.Is("hba"):
 			if fp.Role == RoleSecondary {
 				return nil, loadBalanceOnSecondary(s)
@@ -143,7 +144,7 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 			if b, m, sec := l.Next(), l.Next(), l.Next(); !b.Is("balance") || !m.Is("max") || !sec.Is("seconds") {
 				return nil, l.Errorf(s, `failover peer %q: expected "load balance max seconds N"`, name)
 			}
-			number = &fp.LoadBalanceMaxSeconds
+			number, signed = &fp.LoadBalanceMaxSeconds, true
 		case s.Kind == EOF:
 			return nil, endOfInput(l, s, "missing '}' of failover peer "+quoteName(name))
 		default:
@@ -154,7 +155,7 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 			if err != nil {
 				return nil, err
 			}
-			*number = v
+			*number = cFieldValue(v, signed)
 		}
 		if err := expectSemi(l, "failover peer "+quoteName(name)); err != nil {
 			return nil, err
@@ -181,6 +182,16 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 	}
 	p.cfg.FailoverPeers = append(p.cfg.FailoverPeers, fp)
 	return fp, nil
+}
+
+// cFieldValue is what dhcpd stores when it assigns atoi's int to a field:
+// an int keeps it, a u_int32_t wraps a negative one ("mclt -5;" is a
+// large MCLT, not a missing one).
+func cFieldValue(v int32, signed bool) int {
+	if signed {
+		return int(v)
+	}
+	return int(uint32(v)) // int is 64 bits wide on every platform the exporter is built for
 }
 
 // pick returns partner's field or our own.

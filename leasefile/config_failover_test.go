@@ -48,6 +48,24 @@ func TestFailoverDeclaration(t *testing.T) {
 	}
 }
 
+// cNumbersConf holds numbers a real dhcpd 4.4.3 takes although no operator
+// means them (TestRealDhcpdAccepts): a negative mclt wraps to a large
+// u_int32_t, a negative port stays an int, and a hex octet may have
+// leading zeros.
+const cNumbersConf = `failover peer "c" {
+  primary; peer address 10.0.0.2; port -7; mclt -5;
+  hba 0ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:001;
+}
+subnet 10.0.0.0 netmask 255.255.255.0 { pool { failover peer "c"; range 10.0.0.1; } }
+`
+
+func TestFailoverCNumbers(t *testing.T) {
+	p := mustParse(t, cNumbersConf).FailoverPeer("c")
+	if p.Port != -7 || p.MCLT != 4294967291 || len(p.HBA) != 32 || p.HBA[0] != 0xff || p.HBA[31] != 1 {
+		t.Errorf("%+v", p)
+	}
+}
+
 func TestSplitHBA(t *testing.T) {
 	for _, c := range []struct {
 		split int

@@ -1,8 +1,6 @@
 package collector_test
 
 import (
-	"bytes"
-	"context"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -51,19 +49,18 @@ func BenchmarkScrapeAfterAppend(b *testing.B) {
 		io.Copy(io.Discard, w.Body)
 	}
 	scrape()
-	o := leasegen.BenchOptions(1000)
-	o.Seed = 99
-	var chunk bytes.Buffer
-	leasegen.WriteLeases(&chunk, o)
+	appendBatch, err := leasegen.Appender(leases, 1000)
+	if err != nil {
+		b.Fatal(err)
+	}
 	runtime.GC() // not the setup's garbage
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		f, _ := os.OpenFile(leases, os.O_APPEND|os.O_WRONLY, 0)
-		f.Write(chunk.Bytes())
-		f.Close()
+		if err := appendBatch(); err != nil {
+			b.Fatal(err)
+		}
 		b.StartTimer()
 		scrape()
 	}
-	_ = context.Background
 }

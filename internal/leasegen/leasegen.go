@@ -7,6 +7,7 @@ package leasegen
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -190,4 +191,28 @@ func Cached(o Options) (conf, leases string, err error) {
 // addresses and the given number of records (1,000,000: about 365 MB).
 func BenchOptions(records int) Options {
 	return Options{Seed: 1, Pools: 1000, PoolSize: 200, Records: records, Failover: true, Now: time.Unix(1795355429, 0)}
+}
+
+// Appender returns a function that appends the same n records to the lease
+// file at path each time it is called, as dhcpd appends to its file between
+// scrapes. The records are those of BenchOptions(n) with a seed of their
+// own, so they fall on the benchmark's pools.
+func Appender(path string, n int) (func() error, error) {
+	o := BenchOptions(n)
+	o.Seed = 99
+	var batch bytes.Buffer
+	if err := WriteLeases(&batch, o); err != nil {
+		return nil, err
+	}
+	return func() error {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(batch.Bytes()); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}, nil
 }

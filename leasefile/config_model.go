@@ -19,7 +19,6 @@ func (p Position) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) 
 type Secret []byte
 
 func (Secret) String() string               { return "<redacted>" }
-func (Secret) GoString() string             { return "leasefile.Secret(<redacted>)" }
 func (s Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, "<redacted>") }
 func (Secret) MarshalText() ([]byte, error) { return []byte("<redacted>"), nil }
 
@@ -85,11 +84,6 @@ type Range struct {
 // Size is the number of addresses in the range, bounds included.
 func (r Range) Size() uint64 {
 	return uint64(addrUint32(r.High)-addrUint32(r.Low)) + 1
-}
-
-// Contains reports whether a lies within the range.
-func (r Range) Contains(a netip.Addr) bool {
-	return a.Is4() && addrUint32(a) >= addrUint32(r.Low) && addrUint32(a) <= addrUint32(r.High)
 }
 
 // Pool is one dhcpd pool object: a `pool { ... }` block (possibly with later

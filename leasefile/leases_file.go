@@ -15,7 +15,9 @@ import (
 // LeaseFile follows dhcpd.leases across scrapes. dhcpd only appends to the
 // file, and now and then rewrites it whole under a new inode (facts §3.1), so
 // Update reads only the bytes appended since the last call, and starts over
-// when the path names a new file or the file shrank.
+// when the path names a new file, the file shrank, or the bytes before the
+// point reached last time changed (the file was rewritten in place, as `cp`
+// or copytruncate do, and grew past that point again).
 //
 // The file is streamed through fixed buffers, never read whole: a 400 MB
 // file costs a few megabytes of lease state, not its size. A full read of a
@@ -28,8 +30,9 @@ type LeaseFile struct {
 	db     *LeaseDB
 	dev    uint64
 	ino    uint64
-	offset int64 // bytes consumed: complete records only
-	line   int   // line number at offset
+	offset int64  // bytes consumed: complete records only
+	line   int    // line number at offset
+	tail   []byte // the bytes just before offset, to notice a rewrite in place
 
 	records   uint64 // records read since the last full parse
 	malformed uint64 // malformed records, ever (a counter)
@@ -95,9 +98,9 @@ func (f *LeaseFile) Update(now time.Time) (UpdateResult, error) {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		dev, ino = uint64(st.Dev), st.Ino
 	}
-	if f.db == nil || dev != f.dev || ino != f.ino || fi.Size() < f.offset {
+	if f.db == nil || dev != f.dev || ino != f.ino || fi.Size() < f.offset || !f.tailUnchanged(file) {
 		// First read, dhcpd's periodic rewrite (a new file renamed over the
-		// path), or a truncation: start over.
+		// path), or a truncation or rewrite in place: start over.
 		f.db, f.dev, f.ino, f.offset, f.line, f.records = NewLeaseDB(), dev, ino, 0, 1, 0
 		f.fullAt, res.FullParse = now, true
 	}
@@ -111,6 +114,9 @@ func (f *LeaseFile) Update(now time.Time) (UpdateResult, error) {
 		return res, err
 	}
 	f.offset, f.line = part.consumed, part.line
+	if f.tail, err = readTail(file, f.offset); err != nil {
+		return res, err
+	}
 	if part.lastErr != nil {
 		f.lastErr = part.lastErr
 	}
@@ -119,6 +125,28 @@ func (f *LeaseFile) Update(now time.Time) (UpdateResult, error) {
 	f.malformed += uint64(part.malformed)
 	res.Duration = time.Since(begin)
 	return res, nil
+}
+
+// tailLen is how many bytes before the offset are compared on each Update:
+// enough to cover the end of the last record read, which in a rewritten
+// file is almost never the same bytes at the same place.
+const tailLen = 64
+
+// readTail reads the tailLen bytes (or fewer, at the start) before offset.
+func readTail(file *os.File, offset int64) ([]byte, error) {
+	n := min(offset, tailLen)
+	b := make([]byte, n)
+	if _, err := file.ReadAt(b, offset-n); err != nil {
+		return nil, fmt.Errorf("read %s: %w", file.Name(), err)
+	}
+	return b, nil
+}
+
+// tailUnchanged reports whether the bytes before the offset are still the
+// ones read last time. One small read per scrape.
+func (f *LeaseFile) tailUnchanged(file *os.File) bool {
+	b, err := readTail(file, f.offset)
+	return err == nil && bytes.Equal(b, f.tail)
 }
 
 // span is the outcome of parsing a byte range of the file.

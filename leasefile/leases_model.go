@@ -2,7 +2,6 @@ package leasefile
 
 import (
 	"net/netip"
-	"time"
 )
 
 // BindingState is a lease's binding state, numbered as dhcpd numbers it
@@ -65,13 +64,6 @@ func (l Lease) Effective(now uint32) BindingState {
 	return l.State
 }
 
-// FailoverRecord is the last `failover peer "NAME" state { ... }` record.
-type FailoverRecord struct {
-	MyState, PartnerState string
-	MySince, PartnerSince time.Time
-	Pos                   Position
-}
-
 // leaseChunk holds the leases of one /24: dense arrays keep a million
 // addresses in a few megabytes, where a map would take tens.
 type leaseChunk struct {
@@ -84,12 +76,11 @@ type leaseChunk struct {
 type LeaseDB struct {
 	chunks    map[uint32]*leaseChunk // by address >> 8
 	addresses int
-	Failover  map[string]FailoverRecord
 }
 
 // NewLeaseDB returns an empty database.
 func NewLeaseDB() *LeaseDB {
-	return &LeaseDB{chunks: map[uint32]*leaseChunk{}, Failover: map[string]FailoverRecord{}}
+	return &LeaseDB{chunks: map[uint32]*leaseChunk{}}
 }
 
 // Addresses is the number of addresses with a lease record.
@@ -169,8 +160,5 @@ func (db *LeaseDB) merge(other *LeaseDB) {
 			}
 			c.state[i], c.ends[i] = s, oc.ends[i]
 		}
-	}
-	for name, r := range other.Failover {
-		db.Failover[name] = r
 	}
 }

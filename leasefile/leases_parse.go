@@ -1,9 +1,5 @@
 package leasefile
 
-import (
-	"time"
-)
-
 // recordStatus is the outcome of reading one top-level record.
 type recordStatus int
 
@@ -36,33 +32,61 @@ func (p *leaseParser) record(l *Lexer) recordStatus {
 		return recordEnd
 	case t.Is("lease"):
 		return p.lease(l, t)
-	case t.Is("failover"):
-		return p.failover(l, t)
-	case t.Is("host") || t.Is("group") || t.Is("class") || t.Is("subclass") ||
+	case t.Is("failover") || t.Is("host") || t.Is("group") || t.Is("class") || t.Is("subclass") ||
 		t.Is("ia-na") || t.Is("ia-ta") || t.Is("ia-pd") ||
 		t.Is("server-duid") || t.Is("authoring-byte-order") || t.Is("lease-id-format"):
-		// Records the exporter does not count, skipped whole.
-		if l.SkipStatement() != nil {
-			return recordIncomplete
-		}
-		return recordDone
+		// Records the exporter does not count, skipped whole. The failover
+		// state records too: the exporter reads failover state live over
+		// OMAPI, which is what dhcpd acts on.
+		return p.skipTopLevel(l, nil)
 	case t.IsPunct(';'):
 		return recordDone
 	}
 	// dhcpd says "Corrupt lease file - possible data loss!" and skips to
 	// the next ';' (confpars.c:314-317).
-	p.err = l.Errorf(t, "unexpected %s at the top level of the lease file", t.describe())
-	if l.SkipStatement() != nil {
-		return recordIncomplete
+	return p.skipTopLevel(l, l.Errorf(t, "unexpected %s at the top level of the lease file", t.describe()))
+}
+
+// skipTopLevel skips the rest of a top-level statement; err, if not nil,
+// makes it a malformed one. Only the end of the data makes it incomplete:
+// any other stop ("missing ';' before '}'") is a malformed statement whose
+// stray '}' is consumed, as dhcpd's skip_to_rbrace does, so that reading
+// goes on with the next record instead of waiting at that '}' for ever.
+func (p *leaseParser) skipTopLevel(l *Lexer, err *Error) recordStatus {
+	if serr := l.SkipStatement(); serr != nil {
+		if l.atEnd() {
+			return recordIncomplete
+		}
+		l.Next() // the stray '}'
+		if err == nil {
+			err = serr
+		}
 	}
-	return recordMalformed
+	if err != nil {
+		p.err = err
+		return recordMalformed
+	}
+	return recordDone
+}
+
+// skipInRecord skips the rest of a statement inside a record; like
+// skipTopLevel, only the end of the data makes the record incomplete.
+func (p *leaseParser) skipInRecord(l *Lexer) (recordStatus, bool) {
+	err := l.SkipStatement()
+	switch {
+	case err == nil:
+		return 0, true
+	case l.atEnd():
+		return recordIncomplete, false
+	}
+	return p.malformed(l, err), false
 }
 
 // malformed skips the rest of a lease record after an error inside it.
 func (p *leaseParser) malformed(l *Lexer, err *Error) recordStatus {
 	p.err = err
 	if l.SkipBlock() != nil {
-		return recordIncomplete
+		return recordIncomplete // SkipBlock stops only at the end of the data
 	}
 	return recordMalformed
 }
@@ -85,6 +109,7 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 
 	var lease Lease
 	hasState := false
+	onExpiryOrRelease := false // an `on expiry` or `on release` statement
 	for {
 		// Fast path: dhcpd writes one lower-case statement per line. Look at
 		// the statement's first bytes; only ends and binding state are
@@ -92,20 +117,17 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 		// first letter, without tokenizing it.
 		switch l.statementStart() {
 		case stmtOther:
-			if err := l.SkipStatement(); err != nil {
-				if l.atEnd() {
-					return recordIncomplete
-				}
-				return p.malformed(l, err)
+			if hasWord(l.src, l.pos, "on") {
+				break // to the tokenizer, which reads the events
+			}
+			if st, ok := p.skipInRecord(l); !ok {
+				return st
 			}
 			continue
 		case stmtDate:
 			if !l.skipFastDate() {
-				if err := l.SkipStatement(); err != nil {
-					if l.atEnd() {
-						return recordIncomplete
-					}
-					return p.malformed(l, err)
+				if st, ok := p.skipInRecord(l); !ok {
+					return st
 				}
 			}
 			continue
@@ -135,9 +157,12 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 		switch {
 		case t.IsPunct('}'):
 			if !hasState {
-				// confpars.c:3654-3677: active while it has not ended, else free.
+				// confpars.c:3654-3677: active while it has not ended or
+				// when it has something to do on expiry or release, else
+				// free. (dhcpd makes it expired instead of free in a
+				// failover pool; both count as available.)
 				lease.State = StateFree
-				if lease.Ends > p.now {
+				if lease.Ends > p.now || onExpiryOrRelease {
 					lease.State = StateActive
 				}
 			}
@@ -160,17 +185,23 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 		case t.Is("abandoned"):
 			// old files: `abandoned;`
 			lease.State, hasState = StateAbandoned, true
-			if l.SkipStatement() != nil {
-				return recordIncomplete
+			if st, ok := p.skipInRecord(l); !ok {
+				return st
 			}
-		case t.IsPunct('{') || t.IsPunct(';'):
-			return p.malformed(l, l.Errorf(t, "lease %s: unexpected %s", uint32Addr(ip), t.describe()))
-		default:
-			if err := l.SkipStatement(); err != nil {
+		case t.Is("on"):
+			hit, err := readOnEvents(l)
+			if err != nil {
 				if l.atEnd() {
 					return recordIncomplete
 				}
 				return p.malformed(l, err)
+			}
+			onExpiryOrRelease = onExpiryOrRelease || hit
+		case t.IsPunct('{') || t.IsPunct(';'):
+			return p.malformed(l, l.Errorf(t, "lease %s: unexpected %s", uint32Addr(ip), t.describe()))
+		default:
+			if st, ok := p.skipInRecord(l); !ok {
+				return st
 			}
 		}
 	}
@@ -178,11 +209,36 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 
 // skipBadHeader skips a lease record whose header is unreadable.
 func (p *leaseParser) skipBadHeader(l *Lexer, err *Error) recordStatus {
-	p.err = err
-	if l.SkipStatement() != nil {
-		return recordIncomplete
+	return p.skipTopLevel(l, err)
+}
+
+// readOnEvents reads the rest of `on EVENT [or EVENT]... { STATEMENTS }`
+// after `on` and reports whether it runs on expiry or release, which keeps
+// a lease without a binding state active (confpars.c:3655-3657).
+func readOnEvents(l *Lexer) (bool, *Error) {
+	hit := false
+	for {
+		// Peek first: a token that is not part of the statement (the
+		// record's '}') is left for the caller's recovery.
+		t := l.Peek()
+		switch {
+		case t.IsPunct('{'):
+			l.Next()
+			if err := l.SkipBlock(); err != nil {
+				return hit, err
+			}
+			return hit, nil
+		case t.Is("expiry") || t.Is("release"):
+			hit = true
+		case t.Is("commit") || t.Is("or"):
+		case t.Kind == EOF:
+			l.Next()
+			return hit, l.eofError(t, 0)
+		default:
+			return hit, l.Errorf(t, "on: expected commit, expiry, release, or or '{', found %s", t.describe())
+		}
+		l.Next()
 	}
-	return recordMalformed
 }
 
 // readBindingState reads `state WORD;` after `binding`.
@@ -196,60 +252,6 @@ func readBindingState(l *Lexer) (BindingState, *Error) {
 		return 0, l.Errorf(w, "unknown binding state %s", w.describe())
 	}
 	return s, expectSemi(l, "binding state")
-}
-
-// failover reads `failover peer "NAME" state { my state S at DATE; partner
-// state S at DATE; mclt N; }` (db.c:766-818); the last one wins.
-func (p *leaseParser) failover(l *Lexer, start Token) recordStatus {
-	if t := l.Next(); !t.Is("peer") {
-		return p.skipBadHeader(l, l.Errorf(t, "expected \"failover peer\""))
-	}
-	name, err := readName(l, "failover peer")
-	if err != nil {
-		return p.skipBadHeader(l, err)
-	}
-	if s, b := l.Next(), l.Next(); !s.Is("state") || !b.IsPunct('{') {
-		return p.skipBadHeader(l, l.Errorf(s, "failover peer %s: expected \"state {\"", name))
-	}
-	rec := FailoverRecord{Pos: Position{l.File(), start.Line}}
-	for {
-		t := l.Next()
-		switch {
-		case t.IsPunct('}'):
-			p.db.Failover[name] = rec
-			return recordDone
-		case t.Kind == EOF:
-			return recordIncomplete
-		case t.Is("my") || t.Is("partner"):
-			if s := l.Next(); !s.Is("state") {
-				return p.malformed(l, l.Errorf(s, "failover peer %s: expected \"state\"", name))
-			}
-			w := l.Next()
-			if w.Kind != Word {
-				return p.malformed(l, l.Errorf(w, "failover peer %s: expected a state name", name))
-			}
-			since := time.Time{}
-			if l.Peek().Is("at") {
-				l.Next()
-				d, err := readDate(l)
-				if err != nil {
-					return p.malformed(l, err)
-				}
-				since = time.Unix(int64(d), 0).UTC()
-			} else if err := expectSemi(l, "failover state"); err != nil {
-				return p.malformed(l, err)
-			}
-			if t.Is("my") {
-				rec.MyState, rec.MySince = string(w.Text), since
-			} else {
-				rec.PartnerState, rec.PartnerSince = string(w.Text), since
-			}
-		default:
-			if l.SkipStatement() != nil {
-				return recordIncomplete
-			}
-		}
-	}
 }
 
 // readDate reads what follows a time keyword, up to and including ';':
@@ -291,7 +293,8 @@ func readDate(l *Lexer) (uint32, *Error) {
 	}
 	offset := 0
 	if n := l.Peek(); n.Kind == Word {
-		// An optional time zone offset in seconds (parse.c:1130-1150).
+		// An optional time zone offset in seconds, added to the time as
+		// dhcpd does (common/parse.c parse_date_core: "+ sec + tzoff").
 		l.Next()
 		neg := n.Text[0] == '-'
 		txt := n
@@ -320,7 +323,7 @@ func readDate(l *Lexer) (uint32, *Error) {
 	if f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 {
 		return 0, l.Errorf(t, "malformed date %d/%d/%d %d:%d:%d", f[0], f[1], f[2], f[3], f[4], f[5])
 	}
-	secs := daysFromCivil(year, f[1], f[2])*86400 + int64(f[3]*3600+f[4]*60+f[5]) - int64(offset)
+	secs := daysFromCivil(year, f[1], f[2])*86400 + int64(f[3]*3600+f[4]*60+f[5]) + int64(offset)
 	if secs < 0 {
 		secs = 0
 	}

@@ -3,6 +3,7 @@ package leasefile
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -16,7 +17,7 @@ func tokens(src string) []string {
 		if t.Kind == EOF {
 			return out
 		}
-		out = append(out, t.Kind.String()[:1]+":"+string(t.Text)+"@"+itoa(t.Line))
+		out = append(out, t.Kind.String()[:1]+":"+string(t.Text)+"@"+strconv.Itoa(t.Line))
 	}
 }
 

@@ -49,7 +49,7 @@ func atoiBytes(t Token) (int, bool) {
 // '-' (conflex.c read_number), and converts it as the failover peer
 // statements do, with atoi (confpars.c:1014-1077). dhcpd takes `mclt -5;`
 // or `port -7;` without complaint, so they are read here too; callers turn
-// the C int into the field's C type (failoverNumber).
+// the C int into the field's C type (cFieldValue).
 func readNumber(l *Lexer, what string) (int32, *Error) {
 	t := l.Next()
 	if !isNumberToken(t) {
@@ -208,5 +208,3 @@ func expectSemi(l *Lexer, what string) *Error {
 	}
 	return nil
 }
-
-func itoa(v int) string { return strconv.Itoa(v) }

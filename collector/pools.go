@@ -62,22 +62,38 @@ func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- promet
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cfg != c.cfg || s.OMAPI.Generation() != c.generation {
-		c.handles, c.absent, c.cfg = map[string]omapi.Handle{}, map[string]bool{}, cfg
-	}
-	learnErr := c.learn(ctx, s.OMAPI, cfg)
-	c.generation = s.OMAPI.Generation()
-
-	var ids []string
-	var handles []omapi.Handle
-	eachPool(cfg, func(_ *leasefile.SharedNetwork, p *leasefile.Pool) {
-		if h, ok := c.handles[p.ID]; ok {
-			ids, handles = append(ids, p.ID), append(handles, h)
+	var (
+		ids      []string
+		handles  []omapi.Handle
+		pools    []*omapi.Pool
+		errs     []error
+		learnErr error
+	)
+	for attempt := 0; ; attempt++ {
+		// Handles belong to one dhcpd process and one configuration.
+		if cfg != c.cfg || s.OMAPI.Generation() != c.generation {
+			c.handles, c.absent, c.cfg = map[string]omapi.Handle{}, map[string]bool{}, cfg
 		}
-	})
-	pools, errs, err := s.OMAPI.Pools(ctx, handles)
-	if err != nil {
-		return err
+		learnErr = c.learn(ctx, s.OMAPI, cfg)
+		c.generation = s.OMAPI.Generation()
+
+		ids, handles = nil, nil
+		eachPool(cfg, func(_ *leasefile.SharedNetwork, p *leasefile.Pool) {
+			if h, ok := c.handles[p.ID]; ok {
+				ids, handles = append(ids, p.ID), append(handles, h)
+			}
+		})
+		pools, errs, err = s.OMAPI.Pools(ctx, handles)
+		if errors.Is(err, omapi.ErrReconnected) && attempt == 0 {
+			// The connection broke under the REFRESHes (dhcpd may have
+			// restarted, and the handles with it): learn them again on
+			// the new connection, once.
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
 	}
 	byID := map[string]*omapi.Pool{}
 	failed := []error{learnErr}

@@ -128,6 +128,17 @@ func TestPoolHandlesAreCachedAndRelearned(t *testing.T) {
 	if o, r := count(); o != 4 || r != 6 {
 		t.Fatalf("after a reconnect: %d lease OPENs, %d REFRESHes; want 4, 6", o, r)
 	}
+	// The connection breaks under the REFRESHes themselves: the client does
+	// not resend handles that may belong to a dead dhcpd, so the collector
+	// learns them again on the new connection, in the same scrape.
+	f.srv.DropOn(omapi.OpRefresh)
+	got := gather(t, e)
+	if !strings.Contains(got, `dhcpd_scrape_collector_success{collector="pools"} 1`) {
+		t.Fatalf("pools failed after a break under REFRESH:\n%s", got)
+	}
+	if o, r := count(); o != 6 || r != 9 {
+		t.Fatalf("after a break under REFRESH: %d lease OPENs, %d REFRESHes; want 6, 9", o, r)
+	}
 }
 
 // Every pool's lease states sum to its addresses.

@@ -61,15 +61,15 @@ func (a *attrs) u32(name string, required bool) uint32 {
 	return binary.BigEndian.Uint32(v)
 }
 
-func (a *attrs) handle(name string) Handle { return Handle(a.u32(name, false)) }
+func (a *attrs) handle(name string, required bool) Handle { return Handle(a.u32(name, required)) }
 
 func (a *attrs) seconds(name string, required bool) time.Duration {
 	return time.Duration(a.u32(name, required)) * time.Second
 }
 
 // time decodes a 32-bit Unix time; 0 (unset) gives the zero Time.
-func (a *attrs) time(name string) time.Time {
-	v := a.u32(name, false)
+func (a *attrs) time(name string, required bool) time.Time {
+	v := a.u32(name, required)
 	if v == 0 {
 		return time.Time{}
 	}

@@ -98,7 +98,7 @@ func TestCaptureDecodesAndVerifies(t *testing.T) {
 				if err != nil || len(rest) != 0 {
 					t.Fatalf("decode %x: %v (rest %d)", raw, err, len(rest))
 				}
-				if !bytes.Equal(AppendMessage(nil, m, nil), raw) {
+				if !bytes.Equal(mustAppend(t, m, nil), raw) {
 					t.Fatalf("re-encoding of %s differs", m)
 				}
 				if len(m.Signature) > 0 && s.name != "wrong-secret" {
@@ -136,7 +136,7 @@ func TestEncoderMatchesOmshell(t *testing.T) {
 			}
 			mine := req.message(m.ID)
 			mine.AuthID = m.AuthID
-			if got := AppendMessage(nil, mine, s.key); !bytes.Equal(got, raw) {
+			if got := mustAppend(t, mine, s.key); !bytes.Equal(got, raw) {
 				t.Errorf("%s %s:\n ours    %x\n omshell %x", name, typ, got, raw)
 			}
 		}
@@ -149,7 +149,7 @@ func TestAuthenticatorRequestMatchesOmshell(t *testing.T) {
 	c := &conn{key: s.key, nextID: m.ID - 1}
 	req := &Message{Op: OpOpen, ID: c.id(), Message: Values{{"type", []byte("authenticator")}},
 		Object: Values{{"name", []byte(s.key.name)}, {"algorithm", []byte(s.key.alg.wireName())}}}
-	if got := AppendMessage(nil, req, nil); !bytes.Equal(got, s.client[0]) {
+	if got := mustAppend(t, req, nil); !bytes.Equal(got, s.client[0]) {
 		t.Fatalf("\n ours    %x\n omshell %x", got, s.client[0])
 	}
 }
@@ -220,8 +220,8 @@ func TestCapturedWrongSecret(t *testing.T) {
 func TestCapturedUnknownKey(t *testing.T) {
 	s := sessionNamed(t, "unknown-key")
 	m, _, _, _ := DecodeMessage(s.server[0], 0, 0)
-	if se := statusError(m, "authenticate"); se.Result != ResultNotFound {
-		t.Fatalf("result %v", se.Result)
+	if se, err := statusError(m, "authenticate"); err != nil || se.Result != ResultNotFound {
+		t.Fatalf("result %v, %v", se, err)
 	}
 }
 
@@ -237,14 +237,89 @@ func FuzzDecodeCaptured(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// Typed decoders never panic on whatever values arrive.
-		DecodeLease(m.Handle, m.Object)
-		DecodeFailoverState(m.Handle, m.Object)
-		DecodeHost(m.Handle, m.Object)
-		DecodePool(m.Handle, m.Object)
-		DecodeGroup(m.Handle, m.Object)
-		DecodeControl(m.Handle, m.Object)
+		// Typed decoders never panic on whatever values arrive, and report
+		// every failure as a *DecodeError naming object and field.
+		checkTypedDecoders(t, m.Handle, m.Object)
+		// So does a STATUS without a usable result.
+		if m.Op == OpStatus {
+			resp := response(m, &Request{Op: OpOpen, Type: "lease"}, 0)
+			if v, ok := m.Message.Get("result"); !ok || len(v) != 4 {
+				if de, ok := resp.Err.(*DecodeError); !ok || de.Field != "result" {
+					t.Fatalf("STATUS with result %x: err = %#v", v, resp.Err)
+				}
+			}
+		}
 		m.ReadOnly()
 		_ = m.String()
+	})
+}
+
+// checkTypedDecoders runs every typed decoder on vs and fails unless each
+// either succeeds or returns a *DecodeError with an object and a field.
+func checkTypedDecoders(t *testing.T, h Handle, vs Values) {
+	t.Helper()
+	decoders := map[string]func() error{
+		"lease":          func() error { _, err := DecodeLease(h, vs); return err },
+		"failover-state": func() error { _, err := DecodeFailoverState(h, vs); return err },
+		"host":           func() error { _, err := DecodeHost(h, vs); return err },
+		"pool":           func() error { _, err := DecodePool(h, vs); return err },
+		"group":          func() error { _, err := DecodeGroup(h, vs); return err },
+		"control":        func() error { _, err := DecodeControl(h, vs); return err },
+	}
+	for name, decode := range decoders {
+		err := decode()
+		if err == nil {
+			continue
+		}
+		de, ok := err.(*DecodeError)
+		if !ok || de.Object == "" || de.Field == "" {
+			t.Fatalf("%s decoder failed with %T %v, want a *DecodeError naming object and field", name, err, err)
+		}
+	}
+}
+
+// knownAttributes are the attribute names the typed decoders read.
+var knownAttributes = []string{
+	"state", "ip-address", "dhcp-client-identifier", "client-hostname", "host", "subnet", "pool",
+	"billing-class", "hardware-address", "hardware-type", "ends", "starts", "tstp", "tsfp", "atsfp",
+	"cltt", "flags", "name", "partner-address", "partner-port", "local-address", "local-port",
+	"max-outstanding-updates", "mclt", "load-balance-max-secs", "load-balance-hba", "partner-state",
+	"local-state", "partner-stos", "local-stos", "hierarchy", "last-packet-sent",
+	"last-timestamp-received", "skew", "max-response-delay", "cur-unacked-updates", "lease-count",
+	"free-leases", "backup-leases", "some-variable",
+}
+
+// FuzzTypedDecoders feeds the typed decoders values of the attribute names
+// they know, with arbitrary contents and lengths: b is a sequence of
+// (name index, length, data) records. The captured objects seed it.
+func FuzzTypedDecoders(f *testing.F) {
+	index := map[string]byte{}
+	for i, n := range knownAttributes {
+		index[n] = byte(i)
+	}
+	for _, s := range loadCapture(f) {
+		for _, raw := range s.server {
+			m, _, _, err := DecodeMessage(raw, 0, 0)
+			if err != nil {
+				f.Fatal(err)
+			}
+			var b []byte
+			for _, v := range m.Object {
+				if i, ok := index[v.Name]; ok && len(v.Data) < 256 {
+					b = append(append(b, i, byte(len(v.Data))), v.Data...)
+				}
+			}
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var vs Values
+		for len(b) >= 2 {
+			name := knownAttributes[int(b[0])%len(knownAttributes)]
+			n := min(int(b[1]), len(b)-2)
+			vs = append(vs, Value{name, b[2 : 2+n]})
+			b = b[2+n:]
+		}
+		checkTypedDecoders(t, 42, vs)
 	})
 }

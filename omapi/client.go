@@ -57,8 +57,9 @@ type Stats struct {
 // Client talks to one dhcpd over one connection. It is safe for concurrent
 // use: callers take turns window by window, so two callers never pipeline on
 // the connection at once. After the server closes the connection the next
-// call reconnects and re-authenticates; a read-only window interrupted on a
-// connection that had already served requests is retried once on a new one.
+// call reconnects and re-authenticates. A read-only window interrupted on a
+// connection that had already served requests is retried once on a new one,
+// unless it names objects by handle (see ErrReconnected).
 type Client struct {
 	cfg     Config
 	planner *planner
@@ -96,6 +97,20 @@ func (cl *Client) Generation() uint64 {
 	return cl.stats.Connects
 }
 
+// ErrReconnected means the connection broke under a window whose requests
+// name objects by handle, and the client connected anew instead of resending
+// them. Handles are numbers in one dhcpd process (facts §1.10): if the
+// connection broke because dhcpd restarted, the caller's handles are stale
+// and a resent REFRESH would read whatever object the new process gave that
+// number. Re-learn the handles (e.g. by opening a lease again) before using
+// them; Generation has changed.
+var ErrReconnected = errors.New("omapi: reconnected to the server; handles learned before may be stale")
+
+// ErrInvalidRequest is returned, before anything is sent, for a request the
+// client must not send: a value name dhcpd cannot parse, or a lookup dhcpd
+// would turn into a create (see Request).
+var ErrInvalidRequest = errors.New("omapi: invalid request")
+
 // Close closes the connection, if any. The client stays usable.
 func (cl *Client) Close() error {
 	cl.mu.Lock()
@@ -110,22 +125,42 @@ func (cl *Client) Close() error {
 // Do sends reqs in bounded pipelined windows and returns one Response per
 // request, in order. A request the server answers with an error STATUS has
 // Response.Err set; Do itself fails only when the exchange fails (connection,
-// authentication, protocol, deadline), and then returns no responses.
+// authentication, protocol, deadline), and then returns no responses. Every
+// request is checked before the first is sent: a read-only client refuses
+// writes with ErrReadOnly, and malformed or unsafe requests are refused with
+// ErrInvalidRequest.
 func (cl *Client) Do(ctx context.Context, reqs ...*Request) ([]Response, error) {
-	if !cl.cfg.AllowWrites {
-		for _, r := range reqs {
-			if !r.readOnly() {
-				return nil, fmt.Errorf("%w: refusing %s", ErrReadOnly, r)
-			}
+	for _, r := range reqs {
+		if r == nil {
+			return nil, fmt.Errorf("%w: nil request", ErrInvalidRequest)
+		}
+		if !cl.cfg.AllowWrites && !r.readOnly() {
+			return nil, fmt.Errorf("%w: refusing %s", ErrReadOnly, r)
+		}
+		if err := r.check(); err != nil {
+			return nil, err
 		}
 	}
 	resps := make([]Response, 0, len(reqs))
-	for _, w := range cl.planner.split(reqs) {
+	for rest := reqs; len(rest) > 0; {
+		// Each window is planned only now, after the replies of the one
+		// before raised the size estimates (window.go).
+		w := rest[:cl.planner.next(rest)]
+		rest = rest[len(w):]
 		rs, err := cl.window(ctx, w)
 		if err != nil {
 			return nil, err
 		}
 		cl.planner.observe(w, rs)
+		for _, r := range rs {
+			if errors.Is(r.Err, ErrInvalidKey) {
+				// dhcpd rejected our signature (wrong secret): it would
+				// reject every further request the same way. The
+				// connection stays usable (facts §1.6 step 9), so this
+				// is not a reason to reconnect either.
+				return nil, r.Err
+			}
+		}
 		resps = append(resps, rs...)
 	}
 	return resps, nil
@@ -172,11 +207,26 @@ func (cl *Client) window(ctx context.Context, w []*Request) ([]Response, error) 
 		}
 		cl.stats.Failures++
 		// A connection that served earlier requests may have been closed by
-		// a dhcpd restart in between: try once more on a new one. Writes are
-		// never retried, they may have been applied.
+		// a dhcpd restart in between. Writes are never retried, they may
+		// have been applied.
 		if !fresh && attempt == 0 && errors.Is(err, ErrClosed) && ctx.Err() == nil && allReadOnly(w) {
-			retryOf = err
-			continue
+			if !carriesHandle(w) {
+				// Lookups by key mean the same to a restarted dhcpd: try
+				// once more on a new connection.
+				retryOf = err
+				continue
+			}
+			// Handles do not survive a restart: connect anew, so that
+			// Generation moves, but leave it to the caller to learn its
+			// handles again.
+			c, dialErr := dial(ctx, &cl.cfg)
+			if dialErr != nil {
+				cl.stats.Failures++
+				return nil, fmt.Errorf("%w; reconnecting failed: %w", err, dialErr)
+			}
+			cl.c = c
+			cl.stats.Connects++
+			return nil, fmt.Errorf("%w; %s not resent: %w", ErrReconnected, w[0], err)
 		}
 		return nil, err
 	}
@@ -189,4 +239,18 @@ func allReadOnly(w []*Request) bool {
 		}
 	}
 	return true
+}
+
+// carriesHandle reports whether a request of w names an object by handle,
+// in the header or as a "handle" lookup key.
+func carriesHandle(w []*Request) bool {
+	for _, r := range w {
+		if r.Handle != 0 {
+			return true
+		}
+		if _, ok := r.Object.Get("handle"); ok {
+			return true
+		}
+	}
+	return false
 }

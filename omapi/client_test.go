@@ -209,18 +209,112 @@ func TestPipelineAnswersInOrderWithoutCrashingTheServer(t *testing.T) {
 	t.Logf("2000 requests in %d windows", st.Windows)
 }
 
+// leaseOfSize is a lease with every attribute dhcpd always sends, padded by
+// a variable so that its UPDATE reply, signed with sigSize bytes, is exactly
+// size bytes on the wire.
+func leaseOfSize(t testing.TB, ip netip.Addr, size, sigSize int) omapi.Values {
+	t.Helper()
+	b := ip.As4()
+	vs := omapi.Values{
+		{Name: "state", Data: u32(2)}, {Name: "ip-address", Data: b[:]},
+		{Name: "subnet", Data: u32(0)}, {Name: "pool", Data: u32(0)},
+		{Name: "ends", Data: u32(0x7fffffff)}, {Name: "starts", Data: u32(1)},
+		{Name: "tstp", Data: u32(0)}, {Name: "tsfp", Data: u32(0)},
+		{Name: "atsfp", Data: u32(0)}, {Name: "cltt", Data: u32(1)},
+		{Name: "flags", Data: []byte{0}},
+	}
+	wire, err := omapi.AppendMessage(nil, &omapi.Message{Op: omapi.OpUpdate, Object: vs}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := size - len(wire) - sigSize - (2 + len("pad") + 4)
+	if pad < 1 {
+		t.Fatalf("a lease reply cannot be %d bytes", size)
+	}
+	return append(vs, omapi.Value{Name: "pad", Data: make([]byte, pad)})
+}
+
+// 1,010-byte replies put the 5th reply's authlen at bytes 4,044-4,047 of
+// dhcpd's output, across its 4,047-byte buffer: the abort of facts §5 item 25.
+const crashingReplySize = 1010
+
 // The fake models dhcpd 4.4.3's abort; an unbounded batch triggers it, which
 // shows the model (and the need for windows) is real.
 func TestUnboundedPipelineWouldCrashDhcpd(t *testing.T) {
 	l := newLab(t, "hmac-sha256")
+	ip := netip.MustParseAddr("192.0.2.200")
+	l.srv.Add("lease", leaseOfSize(t, ip, crashingReplySize, 32))
 	cl := l.client(func(c *omapi.Config) { c.WindowBytes = 1 << 30; c.WindowRequests = 1 << 30 })
 	ips := make([]netip.Addr, 200)
 	for i := range ips {
-		ips[i] = netip.AddrFrom4([4]byte{192, 0, 2, byte(100 + i%10)})
+		ips[i] = ip
 	}
 	cl.LeasesByIP(ctx(t), ips)
 	if !l.srv.Crashed() {
 		t.Fatal("expected the server model to abort on an unbounded pipeline")
+	}
+}
+
+// Each window is planned after the previous window's replies raised the
+// size estimates. Here the first five leases are large but harmless in one
+// window; five leases of 1,010 bytes in the second window would crash dhcpd,
+// and do when all windows are planned up front from the defaults.
+func TestWindowsArePlannedFromObservedReplySizes(t *testing.T) {
+	for _, alg := range []struct {
+		name string
+		sig  int
+	}{{"hmac-md5", 16}, {"hmac-sha512", 64}} {
+		t.Run(alg.name, func(t *testing.T) {
+			l := newLab(t, alg.name)
+			var ips []netip.Addr
+			for i := 0; i < 10; i++ {
+				ip := netip.AddrFrom4([4]byte{198, 51, 100, byte(i)})
+				size := 1100 // 5 of them: authlens at 4, 1104, 2204, 3304, 4404
+				if i >= 5 {
+					size = crashingReplySize
+				}
+				l.srv.Add("lease", leaseOfSize(t, ip, size, alg.sig))
+				ips = append(ips, ip)
+			}
+			cl := l.client()
+			leases, errs, err := cl.LeasesByIP(ctx(t), ips)
+			if l.srv.Crashed() {
+				t.Fatal("a window's replies crossed dhcpd's output buffer inside a signature")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range ips {
+				if errs[i] != nil || leases[i].IP != ips[i] {
+					t.Fatalf("reply %d: %v %v", i, leases[i], errs[i])
+				}
+			}
+		})
+	}
+}
+
+// A fresh client knows no reply sizes: the first request of each kind ends
+// its window, so five 1,010-byte leases, which the default estimate would
+// put in one window (and crash dhcpd), go one first and then by what it
+// showed.
+func TestFirstReplyOfAKindGoesAlone(t *testing.T) {
+	l := newLab(t, "hmac-sha256")
+	var ips []netip.Addr
+	for i := 0; i < 5; i++ {
+		ip := netip.AddrFrom4([4]byte{198, 51, 100, byte(i)})
+		l.srv.Add("lease", leaseOfSize(t, ip, crashingReplySize, 32))
+		ips = append(ips, ip)
+	}
+	cl := l.client()
+	if _, _, err := cl.LeasesByIP(ctx(t), ips); err != nil {
+		t.Fatal(err)
+	}
+	if l.srv.Crashed() {
+		t.Fatal("the first window queued replies behind a reply of unknown size")
+	}
+	// 1 alone, then 2, 2 (3 x 1,042 bytes exceed the budget).
+	if w := cl.Stats().Windows; w != 3 {
+		t.Errorf("%d windows, want 3", w)
 	}
 }
 
@@ -367,5 +461,181 @@ func TestMessageSizeCap(t *testing.T) {
 	// The client recovers on a new connection.
 	if err := cl.Ping(ctx(t)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Lookups dhcpd would turn into a create are refused before sending: an
+// empty key is null to dhcpd, which then finds no key and creates.
+func TestEmptyLookupKeysAreRefused(t *testing.T) {
+	l := newLab(t, "hmac-md5")
+	l.srv.Add("host", omapi.Values{{Name: "name", Data: []byte("h")}})
+	l.srv.Add("group", omapi.Values{{Name: "name", Data: []byte("g")}})
+	for _, allowWrites := range []bool{false, true} {
+		cl := l.client(func(c *omapi.Config) { c.AllowWrites = allowWrites })
+		cases := map[string]func() error{
+			"host by empty name":     func() error { _, err := cl.HostByName(ctx(t), ""); return err },
+			"group by empty name":    func() error { _, err := cl.GroupByName(ctx(t), ""); return err },
+			"failover by empty name": func() error { _, err := cl.FailoverState(ctx(t), ""); return err },
+			"failover states": func() error {
+				_, _, err := cl.FailoverStatesByName(ctx(t), []string{"dhcp-failover", ""})
+				return err
+			},
+			"host by nil MAC":         func() error { _, err := cl.HostByHardwareAddress(ctx(t), nil, 0); return err },
+			"host by empty client id": func() error { _, err := cl.HostByClientID(ctx(t), []byte{}); return err },
+			"lease by nil MAC":        func() error { _, err := cl.LeaseByHardwareAddress(ctx(t), nil, 1); return err },
+			"lease by nil client id":  func() error { _, err := cl.LeaseByClientID(ctx(t), nil); return err },
+			"raw host OPEN without keys": func() error {
+				_, err := cl.Do(ctx(t), &omapi.Request{Op: omapi.OpOpen, Type: "host"})
+				return err
+			},
+			"raw group OPEN with an empty key among others": func() error {
+				_, err := cl.Do(ctx(t), &omapi.Request{Op: omapi.OpOpen, Type: "group", Object: omapi.Values{{Name: "name", Data: []byte("g")}, {Name: "handle", Data: nil}}})
+				return err
+			},
+		}
+		for name, call := range cases {
+			before := len(l.srv.Received())
+			if err := call(); !errors.Is(err, omapi.ErrInvalidRequest) {
+				t.Errorf("%s (AllowWrites %v): err = %v, want ErrInvalidRequest", name, allowWrites, err)
+			}
+			if n := len(l.srv.Received()); n != before {
+				t.Errorf("%s: %d messages sent", name, n-before)
+			}
+		}
+		// The control object is found without keys.
+		if err := cl.Ping(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestNonIPv4AddressesAreRefused(t *testing.T) {
+	l := newLab(t, "hmac-md5")
+	cl := l.client()
+	bad := []netip.Addr{{}, netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("::ffff:192.0.2.100")}
+	for _, ip := range bad {
+		if _, err := omapi.OpenLeaseByIP(ip); !errors.Is(err, omapi.ErrInvalidRequest) {
+			t.Errorf("OpenLeaseByIP(%v): %v", ip, err)
+		}
+		if _, err := cl.LeaseByIP(ctx(t), ip); !errors.Is(err, omapi.ErrInvalidRequest) {
+			t.Errorf("LeaseByIP(%v): %v", ip, err)
+		}
+		if _, err := cl.HostByIP(ctx(t), ip); !errors.Is(err, omapi.ErrInvalidRequest) {
+			t.Errorf("HostByIP(%v): %v", ip, err)
+		}
+	}
+	good := netip.MustParseAddr("192.0.2.101")
+	ips := append([]netip.Addr{good}, bad...)
+	leases, errs, err := cl.LeasesByIP(ctx(t), ips)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || leases[0].IP != good {
+		t.Errorf("good address: %v %v", leases[0], errs[0])
+	}
+	for i := 1; i < len(ips); i++ {
+		if !errors.Is(errs[i], omapi.ErrInvalidRequest) || leases[i] != nil {
+			t.Errorf("%v: %v %v", ips[i], leases[i], errs[i])
+		}
+	}
+	// Only invalid addresses: nothing to send, no connection needed.
+	before := len(l.srv.Received())
+	if _, errs, err := cl.LeasesByIP(ctx(t), bad); err != nil || !errors.Is(errs[1], omapi.ErrInvalidRequest) {
+		t.Errorf("all invalid: %v %v", errs, err)
+	}
+	if n := len(l.srv.Received()); n != before {
+		t.Errorf("%d messages sent for invalid addresses", n-before)
+	}
+}
+
+func TestMalformedValueNamesAreRefused(t *testing.T) {
+	l := newLab(t, "hmac-md5")
+	cl := l.client(func(c *omapi.Config) { c.AllowWrites = true })
+	long := strings.Repeat("n", 65536)
+	cases := map[string]*omapi.Request{
+		"empty name in an UPDATE": {Op: omapi.OpUpdate, Handle: l.pool, Object: omapi.Values{{Name: "", Data: []byte("x")}}},
+		"empty name in a lookup":  {Op: omapi.OpOpen, Type: "lease", Object: omapi.Values{{Name: "", Data: []byte{1, 2, 3, 4}}}},
+		"65536-byte name":         {Op: omapi.OpRefresh, Handle: l.pool, Object: omapi.Values{{Name: long, Data: []byte("x")}}},
+	}
+	for name, r := range cases {
+		before := len(l.srv.Received())
+		// A valid request first: nothing at all may be sent.
+		ok := omapi.RefreshPool(l.pool)
+		if _, err := cl.Do(ctx(t), ok, r); !errors.Is(err, omapi.ErrInvalidRequest) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+		if n := len(l.srv.Received()); n != before {
+			t.Errorf("%s: %d messages sent", name, n-before)
+		}
+	}
+}
+
+// A window naming objects by handle is not resent on a new connection: the
+// handles may belong to a dhcpd that has since restarted.
+func TestHandleWindowsAreNotRetriedAfterReconnect(t *testing.T) {
+	l := newLab(t, "hmac-md5")
+	cl := l.client()
+	if _, err := cl.Pool(ctx(t), l.pool); err != nil {
+		t.Fatal(err)
+	}
+	gen := cl.Generation()
+	l.srv.DropConnections()
+	time.Sleep(20 * time.Millisecond)
+	_, errs, err := cl.Pools(ctx(t), []omapi.Handle{l.pool, l.pool})
+	if !errors.Is(err, omapi.ErrReconnected) || !errors.Is(err, omapi.ErrClosed) || errs != nil {
+		t.Fatalf("err = %v, want ErrReconnected wrapping ErrClosed", err)
+	}
+	if cl.Generation() == gen {
+		t.Errorf("generation unchanged after reconnecting")
+	}
+	refreshes := 0
+	for _, m := range l.srv.Received() {
+		if m.Op == omapi.OpRefresh {
+			refreshes++
+		}
+	}
+	// Only the first Pool call's: the window that met the closed connection
+	// went to a dead socket, and was not resent on the new one.
+	if refreshes != 1 {
+		t.Errorf("server got %d REFRESHes, want 1 (none resent)", refreshes)
+	}
+	// The caller re-learns and goes on, on the connection made above.
+	if _, err := cl.Pool(ctx(t), l.pool); err != nil {
+		t.Fatal(err)
+	}
+	if l.srv.Accepts() != 2 {
+		t.Errorf("accepts = %d, want 2", l.srv.Accepts())
+	}
+
+	// Lookups by key are still retried transparently.
+	l.srv.DropConnections()
+	time.Sleep(20 * time.Millisecond)
+	if _, err := cl.LeaseByIP(ctx(t), netip.MustParseAddr("192.0.2.100")); err != nil {
+		t.Fatalf("lookup by key after a drop: %v", err)
+	}
+}
+
+// dhcpd answers a bad signature with INVALIDKEY and keeps the connection
+// (facts §1.6 step 9): the client stops at the first rejected window and
+// does not reconnect.
+func TestInvalidKeyStopsWithoutReconnecting(t *testing.T) {
+	l := newLab(t, "hmac-md5")
+	wrong := mustKey(t, "omapi_key", "hmac-md5", []byte("wrong-secret"))
+	cl := omapi.NewClient(omapi.Config{Address: l.srv.Addr, Key: wrong})
+	ips := make([]netip.Addr, 60) // several windows
+	for i := range ips {
+		ips[i] = netip.AddrFrom4([4]byte{192, 0, 2, byte(100 + i%10)})
+	}
+	for i := 0; i < 2; i++ {
+		if _, _, err := cl.LeasesByIP(ctx(t), ips); !errors.Is(err, omapi.ErrInvalidKey) {
+			t.Fatalf("err = %v, want ErrInvalidKey", err)
+		}
+	}
+	if l.srv.Accepts() != 1 {
+		t.Errorf("accepts = %d, want 1: the connection stays usable after INVALIDKEY", l.srv.Accepts())
+	}
+	st := cl.Stats()
+	if st.Windows != 2 || st.Connects != 1 {
+		t.Errorf("stats %+v, want 2 windows (one per call) on 1 connection", st)
 	}
 }

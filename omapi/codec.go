@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 )
 
 const (
@@ -53,7 +54,14 @@ func ParseIntro(b [8]byte) (extra int, err error) {
 // handle the server gave that key; the signature is then computed over every
 // byte after authid (authlen included) and m.Signature is ignored. Without a
 // key m is sent as it is, with authlen = len(m.Signature).
-func AppendMessage(b []byte, m *Message, key *Key) []byte {
+//
+// It returns b unchanged and an error wrapping ErrProtocol when m cannot be
+// encoded faithfully (see Message.check): an empty value name would end a
+// value list early and dhcpd would read the rest as another message.
+func AppendMessage(b []byte, m *Message, key *Key) ([]byte, error) {
+	if err := m.check(); err != nil {
+		return b, err
+	}
 	start := len(b)
 	authlen := len(m.Signature)
 	if key != nil {
@@ -65,11 +73,37 @@ func AppendMessage(b []byte, m *Message, key *Key) []byte {
 	b = appendValues(b, m.Message)
 	b = appendValues(b, m.Object)
 	if key != nil {
-		return key.sign(b, b[start+4:])
+		return key.sign(b, b[start+4:]), nil
 	}
-	return append(b, m.Signature...)
+	return append(b, m.Signature...), nil
 }
 
+// check reports what the wire cannot carry: a value name must be 1..65535
+// bytes (a zero name length is the end-of-list marker, facts §1.2), a value
+// at most 2^32-1 bytes, and authlen fits 32 bits.
+func (m *Message) check() error {
+	for _, l := range []struct {
+		list string
+		vs   Values
+	}{{"message", m.Message}, {"object", m.Object}} {
+		for i, v := range l.vs {
+			switch {
+			case len(v.Name) == 0:
+				return fmt.Errorf("%w: %s value %d has an empty name", ErrProtocol, l.list, i)
+			case len(v.Name) > math.MaxUint16:
+				return fmt.Errorf("%w: %s value %d has a %d-byte name (at most %d)", ErrProtocol, l.list, i, len(v.Name), math.MaxUint16)
+			case uint64(len(v.Data)) > math.MaxUint32:
+				return fmt.Errorf("%w: %s value %q has %d bytes (at most %d)", ErrProtocol, l.list, v.Name, len(v.Data), uint64(math.MaxUint32))
+			}
+		}
+	}
+	if uint64(len(m.Signature)) > math.MaxUint32 {
+		return fmt.Errorf("%w: %d-byte signature", ErrProtocol, len(m.Signature))
+	}
+	return nil
+}
+
+// appendValues writes a value list; the caller has checked it (Message.check).
 func appendValues(b []byte, vs Values) []byte {
 	for _, v := range vs {
 		b = binary.BigEndian.AppendUint16(b, uint16(len(v.Name)))
@@ -111,10 +145,15 @@ func (f *frame) read(n int) (int, error) {
 	off := len(f.raw)
 	f.raw = append(f.raw, make([]byte, n)...)
 	if _, err := io.ReadFull(f.r, f.raw[off:]); err != nil {
-		if off == 0 && errors.Is(err, io.EOF) {
+		switch {
+		case off == 0 && errors.Is(err, io.EOF):
 			return 0, io.EOF
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return 0, io.ErrUnexpectedEOF
 		}
-		return 0, io.ErrUnexpectedEOF
+		// A timeout or reset stays what it is: the caller tells a deadline
+		// from a server that closed the connection by it.
+		return 0, err
 	}
 	return off, nil
 }

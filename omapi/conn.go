@@ -30,7 +30,7 @@ type conn struct {
 	authID  uint32 // server's handle for key; 0 while unauthenticated
 	nextID  uint32
 	wbuf    []byte
-	broken  bool // a reply left the stream unusable (server closes after INVALIDKEY)
+	broken  bool // the connection must not be reused: I/O failed, or a cancellation may still move its deadline
 }
 
 // dial connects, exchanges the intro and authenticates with key (if any).
@@ -52,16 +52,28 @@ func dial(ctx context.Context, cfg *Config) (*conn, error) {
 		nc.Close()
 		return nil, err
 	}
+	if c.broken {
+		// ctx ended just as the handshake completed (see guard).
+		nc.Close()
+		return nil, fmt.Errorf("omapi: connect %s: %w", cfg.Address, context.Cause(ctx))
+	}
 	return c, nil
 }
 
 // guard applies ctx's deadline to the socket and aborts blocked I/O when ctx
 // is cancelled. The returned func must be called when the exchange is over.
+// If ctx was cancelled before that, the deadline-in-the-past may be set at
+// any moment, even during the next exchange (AfterFunc's stop does not wait
+// for it), so the connection is then marked broken and not reused.
 func (c *conn) guard(ctx context.Context) func() {
 	deadline, _ := ctx.Deadline()
 	c.nc.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
-	return func() { stop() }
+	return func() {
+		if !stop() {
+			c.broken = true
+		}
+	}
 }
 
 func (c *conn) start(ctx context.Context) error {
@@ -98,7 +110,11 @@ func (c *conn) authenticate(ctx context.Context) error {
 			{"algorithm", []byte(c.key.alg.wireName())},
 		},
 	}
-	if _, err := c.nc.Write(AppendMessage(nil, req, nil)); err != nil {
+	wire, err := AppendMessage(nil, req, nil)
+	if err != nil {
+		return fmt.Errorf("omapi: authenticate with %s: %w", c.key, err)
+	}
+	if _, err := c.nc.Write(wire); err != nil {
 		return c.ioError(ctx, "send authenticator", err)
 	}
 	rep, _, err := ReadMessage(c.br, c.extra, c.maxSize)
@@ -116,7 +132,10 @@ func (c *conn) authenticate(ctx context.Context) error {
 		c.authID = uint32(rep.Handle)
 		return nil
 	case OpStatus:
-		se := statusError(rep, fmt.Sprintf("authenticate with %s", c.key))
+		se, err := statusError(rep, fmt.Sprintf("authenticate with %s", c.key))
+		if err != nil {
+			return err
+		}
 		if se.Result.Canonical() == ResultNotFound {
 			// auth.c:131-190: no key of that name and algorithm.
 			return fmt.Errorf("%w: server has no %s: %w", ErrKeyUnknown, c.key, se)
@@ -145,9 +164,11 @@ func (c *conn) exchange(ctx context.Context, reqs []*Request) ([]Response, error
 		m := r.message(ids[i])
 		if c.key != nil {
 			m.AuthID = c.authID
-			c.wbuf = AppendMessage(c.wbuf, m, c.key)
-		} else {
-			c.wbuf = AppendMessage(c.wbuf, m, nil)
+		}
+		var err error
+		if c.wbuf, err = AppendMessage(c.wbuf, m, c.key); err != nil {
+			// Client.Do checked every request; nothing was sent.
+			return nil, fmt.Errorf("%w: %s: %w", ErrInvalidRequest, r, err)
 		}
 	}
 	if _, err := c.nc.Write(c.wbuf); err != nil {
@@ -165,19 +186,21 @@ func (c *conn) exchange(ctx context.Context, reqs []*Request) ([]Response, error
 		if err := c.checkSignature(rep, signed, r); err != nil {
 			return nil, err
 		}
+		// An INVALIDKEY reply leaves the connection usable: dhcpd answers
+		// each badly signed request and keeps reading (facts §1.6 step 9).
 		resps[i] = response(rep, r, len(signed)+4+len(rep.Signature))
-		if errors.Is(resps[i].Err, ErrInvalidKey) {
-			// dhcpd drops the connection after rejecting a signature.
-			c.broken = true
-		}
 	}
 	return resps, nil
 }
 
 // checkSignature verifies a reply's HMAC. dhcpd signs every reply on an
-// authenticated connection except one: a STATUS rejecting our signature is
-// sent unsigned with authid 0 (protocol.c:713-732), and is accepted only
-// when it says exactly that.
+// authenticated connection with the request's key, except a STATUS it sends
+// without one: INVALIDKEY rejecting our signature (protocol.c:713-732), and
+// NOKEYS for a message it could not bind to an authenticator
+// (message.c:421-465; it signs with that very missing authenticator, so the
+// reply is always unsigned). Both arrive with authid 0 and are accepted
+// unsigned only with one of those two results: they can only fail a request,
+// never pass off forged data or a forged success.
 func (c *conn) checkSignature(rep *Message, signed []byte, r *Request) error {
 	if c.key == nil {
 		if rep.AuthID != 0 || len(rep.Signature) != 0 {
@@ -187,9 +210,11 @@ func (c *conn) checkSignature(rep *Message, signed []byte, r *Request) error {
 	}
 	if rep.AuthID == 0 && len(rep.Signature) == 0 {
 		if rep.Op == OpStatus {
-			switch statusError(rep, "").Result.Canonical() {
-			case ResultInvalidKey, ResultNoKeys:
-				return nil
+			if se, err := statusError(rep, ""); err == nil {
+				switch se.Result.Canonical() {
+				case ResultInvalidKey, ResultNoKeys:
+					return nil
+				}
 			}
 		}
 		return fmt.Errorf("%w: unsigned %s reply on an authenticated connection (%s)", ErrProtocol, rep.Op, r)
@@ -214,7 +239,7 @@ func (c *conn) ioError(ctx context.Context, what string, err error) error {
 		return fmt.Errorf("omapi: %s: %w", what, context.DeadlineExceeded)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err) {
-		return fmt.Errorf("%w during %s (it rejects malformed or wrongly authenticated messages this way, and closes all connections when it exits)", ErrClosed, what)
+		return fmt.Errorf("%w during %s (dhcpd does this when it rejects a malformed message or an unknown authenticator, and when it exits)", ErrClosed, what)
 	}
 	return fmt.Errorf("omapi: %s: %w", what, err)
 }

@@ -15,10 +15,11 @@ type Control struct {
 	State  ControlState
 }
 
-// DecodeControl decodes the values of the control object.
+// DecodeControl decodes the values of the control object. dhcpd always
+// sends state (common/comapi.c:524-555).
 func DecodeControl(h Handle, vs Values) (*Control, error) {
 	a := &attrs{object: fmt.Sprintf("control (handle %d)", h), vs: vs}
-	return &Control{Handle: h, State: ControlState(a.u32("state", false))}, a.err
+	return &Control{Handle: h, State: ControlState(a.u32("state", true))}, a.err
 }
 
 // Control reads the control object; an OPEN with no keys always finds it.

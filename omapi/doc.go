@@ -1,9 +1,10 @@
 // Package omapi is a client for OMAPI, the object management protocol of ISC
-// dhcpd 4.x (TCP, HMAC-signed, default port 7911).
+// dhcpd 4.x (TCP, HMAC-signed). dhcpd has no default OMAPI port: it listens
+// only where dhcpd.conf's omapi-port says, usually 7911.
 //
 // It knows nothing of Prometheus. It speaks the wire protocol as dhcpd 4.4.3
 // really implements it (24-byte header authid, authlen, op, handle, id, rid;
-// see ../shared/docs/isc-dhcp-facts.md §1), signs requests and verifies the
+// see §1 of the project's isc-dhcp-facts.md), signs requests and verifies the
 // signatures of replies for every HMAC algorithm dhcpd accepts, and decodes
 // the objects dhcpd serves into typed values.
 //
@@ -16,11 +17,17 @@
 // it queues cross a boundary of its 4,047-byte output buffer inside the first
 // signed field of a reply (omapip/buffer.c, omapi_connection_copyin keeps
 // SIG_MODE_INIT set across loop iterations). Its output buffers are freed once
-// they drain, so a window whose replies add up to well under 4,044 bytes, whose
-// replies are all read before the next window is sent, can never trigger it.
-// See window.go.
+// they drain, and a window's replies are all read before the next window is
+// sent, so a window whose replies add up to less than 4,044 bytes cannot
+// trigger it. The client only estimates reply sizes: the estimates are
+// conservative, keep a margin of about 1 KB, and are corrected from the
+// replies of each window before the next is planned; the first request of a
+// kind of reply not seen yet ends its window, so no reply is queued behind
+// one of unknown size. See window.go.
 //
 // A Client is read-only unless Config.AllowWrites is set: it then refuses, before
 // anything is sent, every operation other than OPEN without create, update or
 // exclusive flags and REFRESH. The exporter only ever builds read-only clients.
+// Lookups dhcpd would turn into a create (an empty or missing key) are refused
+// too, whatever AllowWrites says.
 package omapi

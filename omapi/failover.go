@@ -117,18 +117,21 @@ func (f *FailoverState) Split() (n int, ok bool) {
 	return n, true
 }
 
-// DecodeFailoverState decodes the values of a failover-state object.
+// DecodeFailoverState decodes the values of a failover-state object. dhcpd
+// 3.1.0 and later send every attribute but load-balance-hba for every peer
+// (server/failover.c:3372-3591), so their absence is an error rather than a
+// zero: a missing hierarchy must not read as primary.
 func DecodeFailoverState(h Handle, vs Values) (*FailoverState, error) {
 	a := &attrs{object: fmt.Sprintf("failover-state (handle %d)", h), vs: vs}
 	f := &FailoverState{Handle: h, Name: a.str("name", true)}
 	if f.Name != "" {
 		a.object = fmt.Sprintf("failover-state %q", f.Name)
 	}
-	f.PartnerPort = a.u32("partner-port", false)
-	f.LocalPort = a.u32("local-port", false)
-	f.MaxOutstandingUpdates = a.u32("max-outstanding-updates", false)
-	f.MCLT = a.seconds("mclt", false)
-	f.LoadBalanceMaxSecs = a.seconds("load-balance-max-secs", false)
+	f.PartnerPort = a.u32("partner-port", true)
+	f.LocalPort = a.u32("local-port", true)
+	f.MaxOutstandingUpdates = a.u32("max-outstanding-updates", true)
+	f.MCLT = a.seconds("mclt", true)
+	f.LoadBalanceMaxSecs = a.seconds("load-balance-max-secs", true)
 	if hba, ok := a.raw("load-balance-hba", false); ok {
 		if len(hba) != 32 {
 			a.fail("load-balance-hba", "want 32 bytes, got %d", len(hba))
@@ -137,14 +140,14 @@ func DecodeFailoverState(h Handle, vs Values) (*FailoverState, error) {
 	}
 	f.PartnerState = FailoverStateCode(a.u32("partner-state", true))
 	f.LocalState = FailoverStateCode(a.u32("local-state", true))
-	f.PartnerSince = a.time("partner-stos")
-	f.LocalSince = a.time("local-stos")
-	f.Hierarchy = Hierarchy(a.u32("hierarchy", false))
-	f.LastPacketSent = a.time("last-packet-sent")
-	f.LastTimestampReceived = a.time("last-timestamp-received")
-	f.Skew = time.Duration(int32(a.u32("skew", false))) * time.Second
-	f.MaxResponseDelay = a.seconds("max-response-delay", false)
-	f.CurUnackedUpdates = a.u32("cur-unacked-updates", false)
+	f.PartnerSince = a.time("partner-stos", true)
+	f.LocalSince = a.time("local-stos", true)
+	f.Hierarchy = Hierarchy(a.u32("hierarchy", true))
+	f.LastPacketSent = a.time("last-packet-sent", true)
+	f.LastTimestampReceived = a.time("last-timestamp-received", true)
+	f.Skew = time.Duration(int32(a.u32("skew", true))) * time.Second
+	f.MaxResponseDelay = a.seconds("max-response-delay", true)
+	f.CurUnackedUpdates = a.u32("cur-unacked-updates", true)
 	return f, a.err
 }
 

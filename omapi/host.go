@@ -49,11 +49,11 @@ func (cl *Client) HostByClientID(ctx context.Context, id []byte) (*Host, error) 
 // HostByIP reads the host whose MAC matches the lease of ip. dhcpd does not
 // search fixed addresses here (server/omapi.c:1498-1540).
 func (cl *Client) HostByIP(ctx context.Context, ip netip.Addr) (*Host, error) {
-	if !ip.Is4() {
-		return nil, fmt.Errorf("omapi: host lookup needs an IPv4 address, got %s", ip)
+	key, err := ipv4Key("host", ip)
+	if err != nil {
+		return nil, err
 	}
-	b := ip.As4()
-	return cl.host(ctx, Values{{"ip-address", b[:]}})
+	return cl.host(ctx, Values{{"ip-address", key}})
 }
 
 func (cl *Client) host(ctx context.Context, keys Values) (*Host, error) {

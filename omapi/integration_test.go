@@ -5,7 +5,6 @@ package omapi_test
 // dhcpd; .ci/run installs what they need.
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"net"
@@ -183,6 +182,30 @@ func TestRealAuthenticationFailures(t *testing.T) {
 	p.Primary.AssertHealthy(t)
 }
 
+// dhcpd answers every badly signed request with INVALIDKEY and keeps the
+// connection (facts §1.6 step 9): the client stops at the first rejected
+// window and keeps its one connection.
+func TestRealInvalidKeyKeepsConnection(t *testing.T) {
+	p := sharedPair(t)
+	secret, _ := base64.StdEncoding.DecodeString(p.KeySecret)
+	wrong := append([]byte(nil), secret...)
+	wrong[len(wrong)-1] ^= 0xff
+	cl := labClient(t, p, p.Primary, mustKey(t, p.KeyName, p.KeyAlgorithm, wrong))
+	ips := make([]netip.Addr, 40)
+	for i := range ips {
+		ips[i] = netip.AddrFrom4([4]byte{192, 0, 2, byte(100 + i)})
+	}
+	for i := 0; i < 2; i++ {
+		if _, _, err := cl.LeasesByIP(ctx(t), ips); !errors.Is(err, omapi.ErrInvalidKey) {
+			t.Fatalf("err = %v, want ErrInvalidKey", err)
+		}
+	}
+	if st := cl.Stats(); st.Connects != 1 || st.Windows != 2 {
+		t.Errorf("stats %+v, want one window per call on one connection", st)
+	}
+	p.Primary.AssertHealthy(t)
+}
+
 func TestRealSHA256Key(t *testing.T) {
 	testlab.Require(t)
 	p := testlab.StartPair(t, testlab.PairOptions{KeyAlgorithm: "hmac-sha256", Start: "primary"})
@@ -199,7 +222,7 @@ func TestRealSHA256Key(t *testing.T) {
 // alive with a clean log afterwards; then many concurrent callers.
 func TestRealWindowedPipeline(t *testing.T) {
 	p := sharedPair(t)
-	cl := labClient(t, p, p.Primary, omapiKeyWithSHA(t, p))
+	cl := labClient(t, p, p.Primary, labKey(t, p))
 	var ips []netip.Addr
 	for i := 0; i < 1000; i++ {
 		ips = append(ips, netip.AddrFrom4([4]byte{192, 0, 2, byte(95 + i%110)})) // .95-.99 and .200-.204 are outside the ranges
@@ -245,10 +268,6 @@ func TestRealWindowedPipeline(t *testing.T) {
 	p.Primary.AssertHealthy(t)
 	p.Secondary.AssertHealthy(t)
 }
-
-// omapiKeyWithSHA is the lab key: the pipeline test uses whatever the shared
-// pair has (hmac-md5); TestRealSHA256Key covers SHA-256 on its own server.
-func omapiKeyWithSHA(t *testing.T, p *testlab.Pair) *omapi.Key { return labKey(t, p) }
 
 // A dhcpd that dies while a request is outstanding: the client reports the
 // closed connection at once (no timeout), and reconnects when dhcpd is back.
@@ -299,5 +318,3 @@ func TestRealServerKilledMidRequest(t *testing.T) {
 func TestMain(m *testing.M) {
 	testlab.Main(m)
 }
-
-var _ = context.Background

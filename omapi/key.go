@@ -8,6 +8,7 @@ import (
 	"crypto/sha512"
 	"fmt"
 	"hash"
+	"io"
 	"strings"
 )
 
@@ -81,17 +82,31 @@ func (a Algorithm) newHash() func() hash.Hash {
 // size is the signature length: the full digest (dst_key_sigsize).
 func (a Algorithm) size() int { return a.newHash()().Size() }
 
-// Key is an OMAPI key: a name, an algorithm and a secret. Its String and
-// GoString never show the secret.
+// Key is an OMAPI key: a name, an algorithm and a secret. fmt never shows
+// the secret: Key and *Key format as `key "name" (algorithm)` with every
+// verb, and the secret is kept where fmt cannot reach it (see secret), so
+// even a Key nested in another value, which fmt prints field by field
+// without calling Format, shows at most an address.
 type Key struct {
 	name   string
 	alg    Algorithm
-	secret []byte
+	secret secret
 }
+
+// secret returns the key material. It is a closure because fmt prints by
+// reflection whatever data it reaches, unexported fields included and, for
+// a verb that does not fit the type, even behind a pointer; what a func
+// captured it cannot reach. Format redacts the secret for every verb where
+// fmt can call it.
+type secret func() []byte
+
+const redacted = "[secret redacted]"
+
+func (secret) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
 
 // NewKey builds a key from a dhcpd.conf key statement's parts; secret is the
 // base64-decoded secret.
-func NewKey(name, algorithm string, secret []byte) (*Key, error) {
+func NewKey(name, algorithm string, secretBytes []byte) (*Key, error) {
 	alg, err := ParseAlgorithm(algorithm)
 	if err != nil {
 		return nil, err
@@ -99,10 +114,11 @@ func NewKey(name, algorithm string, secret []byte) (*Key, error) {
 	if name == "" {
 		return nil, fmt.Errorf("omapi: key has no name")
 	}
-	if len(secret) == 0 {
+	if len(secretBytes) == 0 {
 		return nil, fmt.Errorf("omapi: key %q has an empty secret", name)
 	}
-	return &Key{name: name, alg: alg, secret: append([]byte(nil), secret...)}, nil
+	own := append([]byte(nil), secretBytes...)
+	return &Key{name: name, alg: alg, secret: func() []byte { return own }}, nil
 }
 
 // Name is the key's name.
@@ -111,15 +127,25 @@ func (k *Key) Name() string { return k.name }
 // Algorithm is the key's HMAC algorithm.
 func (k *Key) Algorithm() Algorithm { return k.alg }
 
-func (k *Key) String() string   { return fmt.Sprintf("key %q (%s)", k.name, k.alg) }
-func (k *Key) GoString() string { return "omapi." + k.String() }
+// String describes the key without its secret.
+func (k Key) String() string { return fmt.Sprintf("key %q (%s)", k.name, k.alg) }
+
+// GoString is String with the package name; it never shows the secret.
+func (k Key) GoString() string { return "omapi." + k.String() }
+
+// Format prints String for every verb (%#v: GoString), so that no verb
+// (%x, %d, %+v, ...) falls back to printing the fields.
+func (k Key) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		io.WriteString(f, k.GoString())
+		return
+	}
+	io.WriteString(f, k.String())
+}
 
 // WireAlgorithm is the algorithm as an authenticator OPEN names it,
 // e.g. "hmac-md5.SIG-ALG.REG.INT.".
 func (k *Key) WireAlgorithm() string { return k.alg.wireName() }
-
-// SignatureSize is the length of the key's signatures.
-func (k *Key) SignatureSize() int { return k.alg.size() }
 
 // Sign appends to dst the HMAC of data.
 func (k *Key) Sign(dst, data []byte) []byte { return k.sign(dst, data) }
@@ -129,7 +155,7 @@ func (k *Key) Verify(data, sig []byte) bool { return k.verify(data, sig) }
 
 // sign appends to dst the HMAC of data.
 func (k *Key) sign(dst, data []byte) []byte {
-	mac := hmac.New(k.alg.newHash(), k.secret)
+	mac := hmac.New(k.alg.newHash(), k.secret())
 	mac.Write(data)
 	return mac.Sum(dst)
 }

@@ -1,6 +1,8 @@
 package omapi
 
 import (
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -43,13 +45,55 @@ func TestKeyNeverPrintsSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-		if s := fmt.Sprintf(verb, k); strings.Contains(s, "TOPSECRET") {
-			t.Errorf("%s leaks the secret: %s", verb, s)
+	type nested struct {
+		Exported   Key
+		unexported Key
+		ptr        *Key
+		list       []Key
+		byName     map[string]*Key
+	}
+	values := map[string]any{
+		"*Key":        k,
+		"Key":         *k,
+		"[]Key":       []Key{*k},
+		"[]*Key":      []*Key{k},
+		"map":         map[string]Key{"k": *k},
+		"nested":      nested{Exported: *k, unexported: *k, ptr: k, list: []Key{*k}, byName: map[string]*Key{"k": k}},
+		"*nested":     &nested{unexported: *k, ptr: k},
+		"in an error": fmt.Errorf("wrapped: %w", errors.New(fmt.Sprint(*k))),
+	}
+	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%X", "%o", "%O", "%b", "%t", "%c", "%U", "%e", "%f", "%g", "%p", "%T", "% x", "%#x", "%08x", "%-20s"}
+	for what, v := range values {
+		for _, verb := range verbs {
+			out := fmt.Sprintf(verb, v)
+			// The secret in whatever form this verb would print its bytes
+			// (%T prints type names only).
+			leaks := []string{"TOPSECRET", hex.EncodeToString(secret[:5]), "84 79 80 83 69"}
+			if verb != "%T" {
+				leaks = append(leaks, fmt.Sprintf(verb, secret[:5]), fmt.Sprintf(verb, string(secret[:5])))
+			}
+			for _, leak := range leaks {
+				leak = strings.Trim(leak, "[]")
+				if len(leak) >= 5 && strings.Contains(out, leak) {
+					t.Errorf("%s of %s leaks the secret (%q): %s", verb, what, leak, out)
+				}
+			}
 		}
 	}
+	if got := fmt.Sprintf("%x", *k); got != `key "omapi_key" (hmac-sha256)` {
+		t.Errorf("%%x of Key = %s", got)
+	}
+	if got := fmt.Sprintf("%#v", k); got != `omapi.key "omapi_key" (hmac-sha256)` {
+		t.Errorf("%%#v of *Key = %s", got)
+	}
+	if got := fmt.Sprintf("%d", k.secret); got != redacted {
+		t.Errorf("%%d of the secret = %s", got)
+	}
+	if got := fmt.Sprintf("%v", (*Key)(nil)); got != "<nil>" {
+		t.Errorf("nil key prints %s", got)
+	}
 	secret[0] = 'X' // NewKey must have copied it
-	if !k.Verify([]byte("a"), k.Sign(nil, []byte("a"))) || string(k.secret) != "TOPSECRET-material" {
+	if !k.Verify([]byte("a"), k.Sign(nil, []byte("a"))) || string(k.secret()) != "TOPSECRET-material" {
 		t.Errorf("key must own a copy of its secret")
 	}
 	if _, err := NewKey("", "hmac-md5", secret); err == nil {

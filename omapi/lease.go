@@ -70,7 +70,10 @@ var leaseFields = map[string]bool{
 	"atsfp": true, "cltt": true, "flags": true,
 }
 
-// DecodeLease decodes the values of a lease object.
+// DecodeLease decodes the values of a lease object. dhcpd 3.1.0 and later
+// (server/omapi.c:563-746) send state, ip-address, subnet, pool, the six
+// times and flags for every lease, so their absence is an error rather than
+// a zero; the other attributes are sent only when the lease has them.
 func DecodeLease(h Handle, vs Values) (*Lease, error) {
 	a := &attrs{object: fmt.Sprintf("lease (handle %d)", h), vs: vs}
 	l := &Lease{Handle: h, IP: a.ipv4("ip-address", true)}
@@ -83,17 +86,18 @@ func DecodeLease(h Handle, vs Values) (*Lease, error) {
 	}
 	l.ClientID = a.bytes("dhcp-client-identifier")
 	l.ClientHostname = a.str("client-hostname", false)
-	l.Host = a.handle("host")
-	l.Subnet = a.handle("subnet")
-	l.Pool = a.handle("pool")
-	l.BillingClass = a.handle("billing-class")
+	l.Host = a.handle("host", false)
+	// 0 when dhcpd has no subnet or pool object for the lease.
+	l.Subnet = a.handle("subnet", true)
+	l.Pool = a.handle("pool", true)
+	l.BillingClass = a.handle("billing-class", false)
 	l.HardwareAddress = a.hardware("hardware-address")
 	l.HardwareType = a.u32("hardware-type", false)
-	l.Starts, l.Ends = a.time("starts"), a.time("ends")
-	l.TSTP, l.TSFP = a.time("tstp"), a.time("tsfp")
-	l.ATSFP, l.CLTT = a.time("atsfp"), a.time("cltt")
+	l.Starts, l.Ends = a.time("starts", true), a.time("ends", true)
+	l.TSTP, l.TSFP = a.time("tstp", true), a.time("tsfp", true)
+	l.ATSFP, l.CLTT = a.time("atsfp", true), a.time("cltt", true)
 	// flags is one byte (omapi.c:720-730); accept the 4-byte form too.
-	if f, ok := a.raw("flags", false); ok {
+	if f, ok := a.raw("flags", true); ok {
 		switch len(f) {
 		case 1:
 			l.Flags = LeaseFlags(f[0])
@@ -107,19 +111,35 @@ func DecodeLease(h Handle, vs Values) (*Lease, error) {
 	return l, a.err
 }
 
+// ipv4Key is an address as dhcpd's lookups want it: exactly 4 bytes (facts
+// §2.1). Anything else is refused with ErrInvalidRequest: the zero Addr, IPv6
+// addresses, and IPv4-mapped IPv6 ones too, so that every lookup treats them
+// alike (a caller that means the IPv4 address calls Unmap).
+func ipv4Key(what string, ip netip.Addr) ([]byte, error) {
+	if !ip.Is4() {
+		return nil, fmt.Errorf("%w: %s lookup needs an IPv4 address, got %s", ErrInvalidRequest, what, ip)
+	}
+	b := ip.As4()
+	return b[:], nil
+}
+
 // OpenLeaseByIP is the request that looks a lease up by address. Every
 // address of every configured range has a lease object, free ones included.
-func OpenLeaseByIP(ip netip.Addr) *Request {
-	b := ip.As4()
-	return &Request{Op: OpOpen, Type: "lease", Object: Values{{"ip-address", b[:]}}}
+func OpenLeaseByIP(ip netip.Addr) (*Request, error) {
+	key, err := ipv4Key("lease", ip)
+	if err != nil {
+		return nil, err
+	}
+	return &Request{Op: OpOpen, Type: "lease", Object: Values{{"ip-address", key}}}, nil
 }
 
 // LeaseByIP reads the lease of an address.
 func (cl *Client) LeaseByIP(ctx context.Context, ip netip.Addr) (*Lease, error) {
-	if !ip.Is4() {
-		return nil, fmt.Errorf("omapi: lease lookup needs an IPv4 address, got %s", ip)
+	r, err := OpenLeaseByIP(ip)
+	if err != nil {
+		return nil, err
 	}
-	return cl.lease(ctx, OpenLeaseByIP(ip))
+	return cl.lease(ctx, r)
 }
 
 // LeaseByHardwareAddress reads the lease of a MAC address. dhcpd answers
@@ -135,13 +155,28 @@ func (cl *Client) LeaseByClientID(ctx context.Context, id []byte) (*Lease, error
 }
 
 // LeasesByIP reads many leases through the windowed pipeline. errs[i] is the
-// error for ips[i] (e.g. ErrNotFound); err is set when the exchange failed.
+// error for ips[i] (e.g. ErrNotFound, or ErrInvalidRequest for an address
+// that is not IPv4, which is not sent); err is set when the exchange failed.
 func (cl *Client) LeasesByIP(ctx context.Context, ips []netip.Addr) (leases []*Lease, errs []error, err error) {
-	reqs := make([]*Request, len(ips))
+	leases, errs = make([]*Lease, len(ips)), make([]error, len(ips))
+	reqs := make([]*Request, 0, len(ips))
+	at := make([]int, 0, len(ips)) // at[j]: index in ips of reqs[j]
 	for i, ip := range ips {
-		reqs[i] = OpenLeaseByIP(ip)
+		r, err := OpenLeaseByIP(ip)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		reqs, at = append(reqs, r), append(at, i)
 	}
-	return many(ctx, cl, reqs, DecodeLease)
+	got, gotErrs, err := many(ctx, cl, reqs, DecodeLease)
+	if err != nil {
+		return nil, nil, err
+	}
+	for j, i := range at {
+		leases[i], errs[i] = got[j], gotErrs[j]
+	}
+	return leases, errs, nil
 }
 
 func (cl *Client) lease(ctx context.Context, r *Request) (*Lease, error) {

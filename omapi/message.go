@@ -60,12 +60,6 @@ func (vs Values) Get(name string) ([]byte, bool) {
 	return nil, false
 }
 
-// Has reports whether a value with that name is present.
-func (vs Values) Has(name string) bool {
-	_, ok := vs.Get(name)
-	return ok
-}
-
 // Message is one OMAPI message.
 type Message struct {
 	AuthID    uint32 // handle of the authenticator on the receiver's side, 0 = unsigned

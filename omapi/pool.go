@@ -44,8 +44,3 @@ func (cl *Client) Pools(ctx context.Context, handles []Handle) (pools []*Pool, e
 	}
 	return many(ctx, cl, reqs, DecodePool)
 }
-
-// Refresh reads any object by handle and returns its raw values.
-func (cl *Client) Refresh(ctx context.Context, h Handle) (Values, error) {
-	return one(ctx, cl, &Request{Op: OpRefresh, Handle: h}, func(_ Handle, vs Values) (Values, error) { return vs, nil })
-}

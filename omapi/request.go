@@ -19,6 +19,15 @@ const (
 // Request is one OMAPI request. Requests carry no message-level values other
 // than type and the OPEN flags: a message value named handle, id, op, ... makes
 // dhcpd drop the connection (facts §1.9), so they cannot be expressed here.
+//
+// An OPEN without flags is a lookup, and Client.Do refuses one that dhcpd
+// may turn into a create: a zero-length value is null (absent) to dhcpd, a
+// lookup left without a key answers NOKEYS, and dhcpd then calls the type's
+// create method even without the create flag (omapip/message.c:531-576,
+// facts §1.7 step 4). For a host that returns a new empty host, for a group
+// it allocates one; other types refuse to be created. So every key of a
+// lookup must be non-empty, and only the control object may be opened
+// without keys.
 type Request struct {
 	Op     Op
 	Type   string // object type for OPEN ("lease", "host", "failover-state", ...)
@@ -51,6 +60,28 @@ func (r *Request) readOnly() bool {
 	return (r.Op == OpOpen && r.Flags == 0) || r.Op == OpRefresh
 }
 
+// check returns an error wrapping ErrInvalidRequest for a request that
+// must not be sent (see Request).
+func (r *Request) check() error {
+	if err := r.message(0).check(); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrInvalidRequest, r, err)
+	}
+	if r.Op != OpOpen || r.Flags != 0 {
+		return nil
+	}
+	for _, v := range r.Object {
+		if len(v.Data) == 0 {
+			return fmt.Errorf("%w: %s: %s is empty; dhcpd reads an empty value as no value, and a lookup left without a key creates a %s instead", ErrInvalidRequest, r, v.Name, r.Type)
+		}
+	}
+	// Without a type dhcpd refreshes the header handle; the control object
+	// is the one type found without keys (common/comapi.c:557-586).
+	if len(r.Object) == 0 && r.Type != "" && r.Type != "control" {
+		return fmt.Errorf("%w: %s: a lookup needs a key; without one dhcpd creates a %s instead", ErrInvalidRequest, r, r.Type)
+	}
+	return nil
+}
+
 // String names the request for errors and logs: object type and key names, never values.
 func (r *Request) String() string {
 	typ := r.Type
@@ -74,7 +105,11 @@ func response(m *Message, r *Request, size int) Response {
 	switch m.Op {
 	case OpUpdate:
 	case OpStatus:
-		if se := statusError(m, r.String()); se.Result != ResultSuccess {
+		se, err := statusError(m, r.String())
+		switch {
+		case err != nil:
+			resp.Err = err
+		case se.Result != ResultSuccess:
 			resp.Err = se
 		}
 	default:
@@ -83,15 +118,23 @@ func response(m *Message, r *Request, size int) Response {
 	return resp
 }
 
-func statusError(m *Message, request string) *StatusError {
-	se := &StatusError{Request: request, Result: ResultUnexpected}
-	if v, ok := m.Message.Get("result"); ok && len(v) == 4 {
-		se.Result = Result(binary.BigEndian.Uint32(v))
+// statusError decodes a STATUS reply to request. dhcpd always sends result
+// as a 4-byte int (protocol.c:1140-1191); without it the reply says nothing
+// about the outcome, which is a *DecodeError, never a result code the server
+// did not send.
+func statusError(m *Message, request string) (*StatusError, error) {
+	v, ok := m.Message.Get("result")
+	switch {
+	case !ok || len(v) == 0:
+		return nil, &DecodeError{Object: "STATUS reply to " + request, Field: "result", Reason: "missing"}
+	case len(v) != 4:
+		return nil, &DecodeError{Object: "STATUS reply to " + request, Field: "result", Reason: fmt.Sprintf("want 4 bytes, got %d", len(v))}
 	}
+	se := &StatusError{Request: request, Result: Result(binary.BigEndian.Uint32(v))}
 	if v, ok := m.Message.Get("message"); ok {
 		se.Text = string(v)
 	}
-	return se
+	return se, nil
 }
 
 // ErrReadOnly is returned, before anything is sent, when a read-only client is

@@ -16,6 +16,16 @@ import (
 // replies stay within a byte budget, DefaultWindowBytes, which leaves a margin
 // of about 1 KB for estimates that are too low.
 //
+// Reply sizes are estimates: conservative defaults per kind of reply, raised
+// to the largest reply of that kind actually seen. Windows are planned one at
+// a time from the requests still to send, after the previous window's replies
+// were observed, so an estimate that proved too low is corrected before the
+// next window. A window ends with the first request of a kind whose reply
+// the client has not seen yet: nothing is queued behind a reply of unknown
+// size, so even a reply far larger than the default (a lease with many long
+// variables) cannot push a later reply's authlen across the boundary. That
+// costs one extra window per kind, once per client.
+//
 // A single request always fits a window: its reply starts at offset 0.
 
 const (
@@ -88,31 +98,39 @@ func (p *planner) estimate(r *Request) int {
 	return max(est, p.observed[kind])
 }
 
+// seen reports whether a reply of kind was observed.
+func (p *planner) seen(kind string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.observed[kind]
+	return ok
+}
+
 // observe records the sizes of replies actually received.
 func (p *planner) observe(reqs []*Request, resps []Response) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i, r := range reqs {
-		if k := r.replyKind(); resps[i].Size > p.observed[k] {
-			p.observed[k] = resps[i].Size
-		}
+		k := r.replyKind()
+		p.observed[k] = max(resps[i].Size, p.observed[k]) // present from now on: seen
+
 	}
 }
 
-// split cuts reqs into consecutive windows within the budget.
-func (p *planner) split(reqs []*Request) [][]*Request {
-	var windows [][]*Request
-	start, bytes := 0, 0
+// next returns how many of reqs, at least one, go into the next window: as
+// many as the budget and the request cap allow, by the current estimates,
+// and none after a request whose kind of reply was never seen.
+func (p *planner) next(reqs []*Request) int {
+	bytes := 0
 	for i, r := range reqs {
 		est := p.estimate(r)
-		if i > start && (bytes+est > p.budget || i-start >= p.maxRequests) {
-			windows = append(windows, reqs[start:i])
-			start, bytes = i, 0
+		if i > 0 && (bytes+est > p.budget || i >= p.maxRequests) {
+			return i
+		}
+		if !p.seen(r.replyKind()) {
+			return i + 1
 		}
 		bytes += est
 	}
-	if start < len(reqs) {
-		windows = append(windows, reqs[start:])
-	}
-	return windows
+	return len(reqs)
 }

@@ -1,8 +1,10 @@
 // Package omapitest is an in-process OMAPI server for unit tests, in the
 // spirit of net/http/httptest. It behaves like dhcpd 4.4.3 where clients can
 // tell (facts §1.6-1.9): authenticator handshake, signed replies, the unsigned
-// INVALIDKEY reply, NOKEYS, NOTFOUND/MULTIPLE lookups, REFRESH by handle,
-// silent disconnects, and the output-buffer abort of facts §5 item 25.
+// INVALIDKEY reply (the connection stays open), NOKEYS, NOTFOUND/MULTIPLE
+// lookups, REFRESH by handle, OPEN flag checks, the lease attributes dhcpd
+// always sends, silent disconnects, and the output-buffer abort of facts §5
+// item 25.
 // Integration tests against a real dhcpd complement it.
 package omapitest
 
@@ -54,6 +56,7 @@ type Server struct {
 	conns    map[net.Conn]bool
 	crashed  atomic.Bool // set while a session holds mu, so not guarded by it
 	hang     bool
+	dropOn   omapi.Op // 0: none
 	accepts  int
 	wg       sync.WaitGroup
 }
@@ -82,6 +85,11 @@ func (s *Server) newHandle() omapi.Handle { s.next++; return s.next }
 // Add registers an object and returns its handle. OPEN finds an object of the
 // requested type whose values contain every lookup key given (hardware-type
 // is ignored); REFRESH finds it by handle.
+//
+// dhcpd sends some lease attributes for every lease (subnet, pool, the six
+// times, flags; server/omapi.c:563-746). A lease added without them is served
+// with them as dhcpd serves a lease whose fields are zero, so fixtures need
+// only give what they test; state and ip-address must be given.
 func (s *Server) Add(typ string, vs omapi.Values) omapi.Handle {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -124,6 +132,15 @@ func (s *Server) Hang(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hang = on
+}
+
+// DropOn makes the server close the connection, unanswered, when the next
+// message with opcode op arrives: a dhcpd that restarts in the middle of a
+// window. One-shot.
+func (s *Server) DropOn(op omapi.Op) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropOn = op
 }
 
 // DropConnections closes every open connection, as a dhcpd restart would.
@@ -206,8 +223,15 @@ func (s *Server) handle(c net.Conn) {
 		}
 		s.mu.Lock()
 		s.received = append(s.received, m)
-		hang := s.hang
+		hang, drop := s.hang, s.dropOn != 0 && m.Op == s.dropOn
+		if drop {
+			s.dropOn = 0
+		}
 		s.mu.Unlock()
+		if drop {
+			c.Close()
+			return
+		}
 		if hang {
 			// Keep the connection open and never answer.
 			io.Copy(io.Discard, ss.br)
@@ -246,7 +270,11 @@ func (ss *session) queue(m *omapi.Message, sign bool) error {
 	off := len(ss.out)
 	if sign && ss.key != nil {
 		m.AuthID = uint32(ss.authID)
-		ss.out = omapi.AppendMessage(ss.out, m, ss.key)
+		out, err := omapi.AppendMessage(ss.out, m, ss.key)
+		if err != nil {
+			return err
+		}
+		ss.out = out
 		// The signing context starts with authlen (bytes off+4..off+8); if one
 		// copyin of those four bytes spans two buffers, dhcpd aborts.
 		if (off+4)/dhcpdBufferSize != (off+7)/dhcpdBufferSize {
@@ -256,7 +284,11 @@ func (ss *session) queue(m *omapi.Message, sign bool) error {
 			return errDrop
 		}
 	} else {
-		ss.out = omapi.AppendMessage(ss.out, m, nil)
+		out, err := omapi.AppendMessage(ss.out, m, nil)
+		if err != nil {
+			return err
+		}
+		ss.out = out
 	}
 	return nil
 }
@@ -270,7 +302,31 @@ func (ss *session) status(req *omapi.Message, result uint32, text string, sign b
 }
 
 func (ss *session) update(req *omapi.Message, o *Object) error {
-	return ss.queue(&omapi.Message{Op: omapi.OpUpdate, RID: req.ID, Handle: o.Handle, Object: o.Values}, true)
+	return ss.queue(&omapi.Message{Op: omapi.OpUpdate, RID: req.ID, Handle: o.Handle, Object: serialise(o)}, true)
+}
+
+// leaseAlwaysSent are the lease attributes dhcpd's serialiser writes for
+// every lease, with the value it writes for a zero field (see Add).
+var leaseAlwaysSent = omapi.Values{
+	{Name: "subnet", Data: u32(0)}, {Name: "pool", Data: u32(0)},
+	{Name: "ends", Data: u32(0)}, {Name: "starts", Data: u32(0)},
+	{Name: "tstp", Data: u32(0)}, {Name: "tsfp", Data: u32(0)},
+	{Name: "atsfp", Data: u32(0)}, {Name: "cltt", Data: u32(0)},
+	{Name: "flags", Data: []byte{0}},
+}
+
+// serialise is what dhcpd would send for o.
+func serialise(o *Object) omapi.Values {
+	if o.Type != "lease" {
+		return o.Values
+	}
+	vs := append(omapi.Values(nil), o.Values...)
+	for _, v := range leaseAlwaysSent {
+		if _, ok := vs.Get(v.Name); !ok {
+			vs = append(vs, v)
+		}
+	}
+	return vs
 }
 
 func (ss *session) process(m *omapi.Message, signed []byte) error {
@@ -287,9 +343,9 @@ func (ss *session) process(m *omapi.Message, signed []byte) error {
 			return errDrop // protocol.c:511-525: unknown authid
 		}
 		if !ss.key.Verify(signed, m.Signature) {
-			// protocol.c:713-732: unsigned STATUS, authid 0; dhcpd then closes.
-			ss.status(m, uint32(omapi.ResultInvalidKey), "", false)
-			return errDrop
+			// protocol.c:713-732: unsigned STATUS, authid 0, no text; the
+			// connection stays usable (facts §1.6 step 9, §6).
+			return ss.status(m, uint32(omapi.ResultInvalidKey), "", false)
 		}
 	} else if s.opts.RequireKey != "" {
 		return ss.status(m, uint32(omapi.ResultNoKeys), "No authenticator on message", false)
@@ -346,9 +402,31 @@ func (ss *session) authenticate(m *omapi.Message) error {
 	return ss.status(m, uint32(omapi.ResultNotFound), "no object matches specification", false)
 }
 
+// flag reads an OPEN flag as dhcpd does (message.c:467-510, support.c:835-851):
+// absent or zero-length is 0, another length than 4 is an error.
+func flag(m *omapi.Message, name string) (set, ok bool) {
+	v, _ := m.Message.Get(name)
+	switch len(v) {
+	case 0:
+		return false, true
+	case 4:
+		return binary.BigEndian.Uint32(v) != 0, true
+	}
+	return false, false
+}
+
 func (ss *session) open(m *omapi.Message, typ string) error {
-	create, _ := m.Message.Get("create")
-	if len(create) > 0 && binary.BigEndian.Uint32(create) == 1 {
+	var create bool
+	for _, name := range []string{"create", "update", "exclusive"} {
+		set, ok := flag(m, name)
+		if !ok {
+			return ss.status(m, uint32(omapi.ResultInvalidArg), "invalid "+name+" flag value", true)
+		}
+		if name == "create" {
+			create = set
+		}
+	}
+	if create {
 		if typ != "host" && typ != "group" {
 			return ss.status(m, uint32(omapi.ResultNotImplemented), "can't create new object", true)
 		}

@@ -159,8 +159,10 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 			if !hasState {
 				// confpars.c:3654-3677: active while it has not ended or
 				// when it has something to do on expiry or release, else
-				// free. (dhcpd makes it expired instead of free in a
-				// failover pool; both count as available.)
+				// free. (In a failover pool dhcpd makes an ended one
+				// expired, not free; the lease file does not say which
+				// pool it is in. Only old or hand-made files lack a
+				// binding state.)
 				lease.State = StateFree
 				if lease.Ends > p.now || onExpiryOrRelease {
 					lease.State = StateActive

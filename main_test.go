@@ -160,7 +160,7 @@ func TestExporterAgainstRealPair(t *testing.T) {
 		}
 		checkMetrics(t, body)
 	}
-	if body := ep.mustScrape(t); !strings.Contains(body, `dhcpd_failover_peer_info{local_address="192.0.2.1",local_port="647",partner_address="192.0.2.2",partner_port="847",peer="dhcp-failover",role="primary"} 1`) {
+	if body := ep.mustScrape(t); !strings.Contains(body, `dhcpd_failover_peer_info{local_address="192.0.2.1",local_port="647",pair="dhcp-failover@192.0.2.100",partner_address="192.0.2.2",partner_port="847",peer="dhcp-failover",role="primary"} 1`) {
 		t.Errorf("peer info missing:\n%s", body)
 	}
 

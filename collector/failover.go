@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,13 +19,16 @@ func init() {
 	register("failover", true, true, newFailoverCollector)
 }
 
-// failoverCollector reads every failover-state object over OMAPI.
+// failoverCollector reads every failover-state object over OMAPI, and the
+// peer's balancing settings from dhcpd.conf (OMAPI does not show them).
+// What each value means on which server, with the dhcpd source lines, is in
+// docs/dhcpd-semantics.md.
 type failoverCollector struct {
 	peers []string // explicit --omapi.failover-peer names, or nil for dhcpd.conf's
 
-	state, stateChange, info                    *prometheus.Desc
-	mclt, skew, unacked, maxUnacked, maxDelay   *prometheus.Desc
-	lbMaxSeconds, split, lastSent, lastReceived *prometheus.Desc
+	state, stateChange, info, mclt, unacked, partnerMaxUnacked, maxDelay *prometheus.Desc
+	lbMaxSeconds, split, lastSent, lastReceived                          *prometheus.Desc
+	misbalance, ownership, minBalance, maxBalance, autoPartnerDown       *prometheus.Desc
 }
 
 func failoverDesc(name, help string, labels ...string) *prometheus.Desc {
@@ -34,28 +39,44 @@ func newFailoverCollector(o Options) (Collector, error) {
 	return &failoverCollector{
 		peers: o.FailoverPeers,
 		state: failoverDesc("state",
-			"Failover state of this server (side=local) and of its partner as last heard (side=partner): one series per dhcpd 4.x state, 1 for the current one (OMAPI failover-state local-state/partner-state).",
+			"Failover state of this server (side=local) and of its partner as last heard (side=partner, kept while the partner is unreachable): one series per dhcpd 4.x state, 1 for the current one (OMAPI failover-state local-state/partner-state).",
 			"side", "state"),
 		stateChange: failoverDesc("state_change_timestamp_seconds",
-			"When the server (side=local) or its partner (side=partner) entered its current failover state (OMAPI local-stos/partner-stos).",
+			"side=local: dhcpd's start-of-state time (local-stos), kept across startup and into recover-wait and restored from dhcpd.leases after a restart, so it can predate the current state. side=partner: this server's clock when it last processed a state message from the partner (partner-stos).",
 			"side"),
 		info: failoverDesc("peer_info",
-			"Failover peer declaration: role and addresses from dhcpd.conf (OMAPI's address fields are garbage in dhcpd 4.4.3), ports from dhcpd.conf or OMAPI.",
-			"role", "local_address", "local_port", "partner_address", "partner_port"),
-		mclt:         failoverDesc("mclt_seconds", "Maximum client lead time (OMAPI mclt)."),
-		skew:         failoverDesc("clock_skew_seconds", "Clock skew to the failover partner (OMAPI skew, signed)."),
-		unacked:      failoverDesc("unacked_updates", "Binding updates sent to the partner and not yet acknowledged (OMAPI cur-unacked-updates)."),
-		maxUnacked:   failoverDesc("max_unacked_updates", "Most binding updates this server sends before waiting for acknowledgements (OMAPI max-outstanding-updates, dhcpd.conf max-unacked-updates)."),
-		maxDelay:     failoverDesc("max_response_delay_seconds", "Silence after which this server considers the partner down (OMAPI max-response-delay)."),
-		lbMaxSeconds: failoverDesc("load_balance_max_seconds", "Seconds a client must have waited before either server answers it regardless of load balancing, 0 when unset (OMAPI load-balance-max-secs)."),
-		split:        failoverDesc("load_balance_split_ratio", "Share of the 256 load-balancing hash buckets the primary serves (dhcpd.conf split/hba, OMAPI load-balance-hba); exported by the primary only."),
-		lastSent:     failoverDesc("last_packet_sent_timestamp_seconds", "When this server last sent a failover packet to the partner, 0 when never (OMAPI last-packet-sent)."),
-		lastReceived: failoverDesc("last_received_timestamp_seconds", "Last timestamp received from the partner, 0 when never (OMAPI last-timestamp-received)."),
+			"Failover peer: role from OMAPI (hierarchy, what dhcpd runs); addresses and ports as declared in dhcpd.conf (OMAPI's address fields are garbage in dhcpd 4.4.3); pair names the failover pair for matching its two servers: the peer name and the lowest address of its pools.",
+			"role", "pair", "local_address", "local_port", "partner_address", "partner_port"),
+		mclt: failoverDesc("mclt_seconds",
+			"Maximum client lead time (OMAPI mclt). A secondary has 0 until the primary's first CONNECT (or its saved state), then the primary's value."),
+		unacked: failoverDesc("unacked_updates",
+			"Binding updates this server sent to its partner and has not had acknowledged (OMAPI cur-unacked-updates). Capped by the partner's dhcpd_failover_partner_max_unacked_updates; reset to 0 when this server leaves normal, potential-conflict or partner-down."),
+		partnerMaxUnacked: failoverDesc("partner_max_unacked_updates",
+			"This server's max-unacked-updates (OMAPI max-outstanding-updates): the most unacknowledged binding updates it lets its PARTNER have outstanding. It does not cap this server's own sending; the partner's value does."),
+		maxDelay: failoverDesc("max_response_delay_seconds",
+			"Silence from the partner after which this server drops the failover connection (\"timeout waiting for failover peer\") and goes communications-interrupted; not partner-down (OMAPI max-response-delay)."),
+		lbMaxSeconds: failoverDesc("load_balance_max_seconds",
+			"load balance max seconds (OMAPI load-balance-max-secs): a client that has tried longer is answered by either server. 0, also when unset, turns load balancing off: both servers answer every client."),
+		split: failoverDesc("load_balance_split_ratio",
+			"Share of the 256 load-balancing hash buckets the primary serves (split/hba; OMAPI load-balance-hba); the secondary serves the rest. The same value on both servers; on a secondary only once the primary has connected."),
+		lastSent:     failoverDesc("last_packet_sent_timestamp_seconds", "When this server last sent a failover packet to the partner, 0 when never (OMAPI last-packet-sent; dhcpd 4.4.3 never sets it)."),
+		lastReceived: failoverDesc("last_received_timestamp_seconds", "Last timestamp received from the partner, 0 when never (OMAPI last-timestamp-received; dhcpd 4.4.3 never sets it)."),
+		misbalance: failoverDesc("max_lease_misbalance_ratio",
+			"max-lease-misbalance from dhcpd.conf as a ratio (default 0.15): dhcpd logs a pool IMBALANCED when, after balancing, |free - backup| / (free + backup) stays above twice this."),
+		ownership: failoverDesc("max_lease_ownership_ratio",
+			"max-lease-ownership from dhcpd.conf as a ratio (default 0.10): dhcpd balancing gives free addresses to the partner until |free - backup| / (free + backup) is at most twice this."),
+		minBalance: failoverDesc("min_balance_seconds",
+			"min-balance from dhcpd.conf (default 60): the least time between two balancing runs."),
+		maxBalance: failoverDesc("max_balance_seconds",
+			"max-balance from dhcpd.conf (default 3600): the longest time between two balancing runs while the server is in normal."),
+		autoPartnerDown: failoverDesc("auto_partner_down_seconds",
+			"auto-partner-down from dhcpd.conf: seconds in communications-interrupted after which dhcpd moves to partner-down by itself; 0 = never (an operator must)."),
 	}, nil
 }
 
 func (c *failoverCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.state, c.stateChange, c.info, c.mclt, c.skew, c.unacked, c.maxUnacked, c.maxDelay, c.lbMaxSeconds, c.split, c.lastSent, c.lastReceived} {
+	for _, d := range []*prometheus.Desc{c.state, c.stateChange, c.info, c.mclt, c.unacked, c.partnerMaxUnacked, c.maxDelay,
+		c.lbMaxSeconds, c.split, c.lastSent, c.lastReceived, c.misbalance, c.ownership, c.minBalance, c.maxBalance, c.autoPartnerDown} {
 		ch <- d
 	}
 }
@@ -101,22 +122,20 @@ func (c *failoverCollector) Update(ctx context.Context, s *Scrape, ch chan<- pro
 			failed = append(failed, errs[i])
 			continue
 		}
-		var decl *leasefile.FailoverPeer
-		if cfg != nil {
-			decl = cfg.FailoverPeer(names[i])
-		}
-		if err := c.emit(ch, f, decl); err != nil {
+		if err := c.emit(ch, f, cfg); err != nil {
 			failed = append(failed, err)
 		}
 	}
 	return errors.Join(failed...)
 }
 
-func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverState, decl *leasefile.FailoverPeer) error {
+// emit sends one peer's metrics. cfg (nil when dhcpd.conf is unreadable)
+// adds the declaration: addresses, the pair and the balancing settings.
+func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverState, cfg *leasefile.Config) error {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{f.Name}, labels...)...)
 	}
-	var unknown []string
+	var problems []string
 	for _, side := range []struct {
 		name  string
 		state omapi.FailoverStateCode
@@ -129,23 +148,32 @@ func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverS
 			gauge(c.state, boolValue(st == side.state), side.name, st.String())
 		}
 		if !side.state.Known() {
-			unknown = append(unknown, fmt.Sprintf("%s state %d", side.name, uint32(side.state)))
+			problems = append(problems, fmt.Sprintf("%s state %d is not a dhcpd 4.x state (every state series is 0)", side.name, uint32(side.state)))
 		}
 		gauge(c.stateChange, side.since, side.name)
 	}
 
-	role, localAddr, partnerAddr := f.Hierarchy.String(), "", ""
+	// The role is what dhcpd runs (hierarchy), whatever dhcpd.conf says now.
+	role := f.Hierarchy.String()
+	localAddr, partnerAddr, pair := "", "", ""
 	localPort, partnerPort := strconv.Itoa(int(f.LocalPort)), strconv.Itoa(int(f.PartnerPort))
-	if decl != nil {
-		role, localAddr, partnerAddr = string(decl.Role), decl.Address, decl.PeerAddress
-		localPort, partnerPort = strconv.Itoa(decl.Port), strconv.Itoa(decl.PeerPort)
+	var decl *leasefile.FailoverPeer
+	if cfg != nil {
+		decl = cfg.FailoverPeer(f.Name)
 	}
-	gauge(c.info, 1, role, localAddr, localPort, partnerAddr, partnerPort)
+	if decl != nil {
+		localAddr, partnerAddr = decl.Address, decl.PeerAddress
+		localPort, partnerPort = strconv.Itoa(decl.Port), strconv.Itoa(decl.PeerPort)
+		pair = pairName(cfg, f.Name)
+		if string(decl.Role) != role {
+			problems = append(problems, fmt.Sprintf("dhcpd runs as %s but %s declares %s: dhcpd.conf changed and dhcpd was not restarted, or the exporter reads another dhcpd.conf", role, decl.Pos, decl.Role))
+		}
+	}
+	gauge(c.info, 1, role, pair, localAddr, localPort, partnerAddr, partnerPort)
 
 	gauge(c.mclt, f.MCLT.Seconds())
-	gauge(c.skew, f.Skew.Seconds())
 	gauge(c.unacked, float64(f.CurUnackedUpdates))
-	gauge(c.maxUnacked, float64(f.MaxOutstandingUpdates))
+	gauge(c.partnerMaxUnacked, float64(f.MaxOutstandingUpdates))
 	gauge(c.maxDelay, f.MaxResponseDelay.Seconds())
 	gauge(c.lbMaxSeconds, f.LoadBalanceMaxSecs.Seconds())
 	if n, ok := f.Split(); ok {
@@ -153,8 +181,38 @@ func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverS
 	}
 	gauge(c.lastSent, unixSeconds(f.LastPacketSent))
 	gauge(c.lastReceived, unixSeconds(f.LastTimestampReceived))
-	if unknown != nil {
-		return fmt.Errorf("failover-state %q: %v not a dhcpd 4.x state (every state series is 0)", f.Name, unknown)
+	if decl != nil {
+		gauge(c.misbalance, float64(decl.MaxLeaseMisbalance)/100)
+		gauge(c.ownership, float64(decl.MaxLeaseOwnership)/100)
+		gauge(c.minBalance, float64(decl.MinBalance))
+		gauge(c.maxBalance, float64(decl.MaxBalance))
+		gauge(c.autoPartnerDown, float64(decl.AutoPartnerDown))
+	}
+	if problems != nil {
+		return fmt.Errorf("failover-state %q: %s", f.Name, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// pairName names the failover pair a peer belongs to, the same on both of
+// its servers however their dhcpd.conf spell or omit addresses: the peer
+// name, which dhcpd requires to match on both sides (server/failover.c:
+// 1391-1399), and the lowest address of the peer's pools, which sets one
+// pair apart from another of the same name. "" when no pool uses the peer.
+func pairName(cfg *leasefile.Config, peer string) string {
+	var low netip.Addr
+	eachPool(cfg, func(_ *leasefile.SharedNetwork, p *leasefile.Pool) {
+		if p.FailoverPeer != peer {
+			return
+		}
+		for _, r := range p.Ranges {
+			if !low.IsValid() || r.Low.Less(low) {
+				low = r.Low
+			}
+		}
+	})
+	if !low.IsValid() {
+		return ""
+	}
+	return peer + "@" + low.String()
 }

@@ -24,10 +24,18 @@ func init() {
 // Handles belong to one dhcpd process: they are learned again after the
 // client reconnects (a dhcpd restart breaks the connection) or dhcpd.conf
 // changes.
+//
+// dhcpd reports the same free-leases and backup-leases on both servers of a
+// pair; which of them this server may allocate depends on its role: the
+// primary allocates FREE leases, the secondary BACKUP ones (server/dhcp.c:
+// 5014-5034; docs/dhcpd-semantics.md). The role of every failover peer the
+// pools use is read once per connection from OMAPI (hierarchy), so it is
+// what dhcpd runs, with or without a matching dhcpd.conf.
 type poolsCollector struct {
 	mu         sync.Mutex
 	handles    map[string]omapi.Handle // by pool ID; missing until learned
 	absent     map[string]bool         // pools dhcpd does not have (no lease at the probe address)
+	roles      map[string]omapi.Hierarchy
 	generation uint64
 	cfg        *leasefile.Config // the configuration the handles belong to
 
@@ -39,7 +47,7 @@ func newPoolsCollector(Options) (Collector, error) {
 		loaded: poolDesc("loaded_addresses",
 			"Addresses dhcpd itself has in the pool, read live over OMAPI (pool lease-count); differs from dhcpd_pool_addresses when dhcpd.conf changed and dhcpd was not restarted, 0 when dhcpd has no such pool."),
 		free: poolDesc("free_addresses",
-			"Free addresses dhcpd can allocate from the pool, read live over OMAPI: owner=local are this server's (free-leases), owner=partner the failover partner's (backup-leases).",
+			"Free addresses of the pool, read live over OMAPI: owner=local are those THIS server may allocate (free-leases on a primary or without failover, backup-leases on a secondary), owner=partner those its failover partner may (the other count; no partner series without failover). Reserved leases are in neither.",
 			"owner"),
 	}, nil
 }
@@ -72,9 +80,9 @@ func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- promet
 	for attempt := 0; ; attempt++ {
 		// Handles belong to one dhcpd process and one configuration.
 		if cfg != c.cfg || s.OMAPI.Generation() != c.generation {
-			c.handles, c.absent, c.cfg = map[string]omapi.Handle{}, map[string]bool{}, cfg
+			c.handles, c.absent, c.roles, c.cfg = map[string]omapi.Handle{}, map[string]bool{}, map[string]omapi.Hierarchy{}, cfg
 		}
-		learnErr = c.learn(ctx, s.OMAPI, cfg)
+		learnErr = errors.Join(c.learn(ctx, s.OMAPI, cfg), c.learnRoles(ctx, s.OMAPI, cfg))
 		c.generation = s.OMAPI.Generation()
 
 		ids, handles = nil, nil
@@ -114,7 +122,9 @@ func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- promet
 			// dhcpd runs an older configuration without this pool.
 			gauge(c.loaded, 0, poolLabelValues(sn, p)...)
 			gauge(c.free, 0, poolLabelValues(sn, p, "local")...)
-			gauge(c.free, 0, poolLabelValues(sn, p, "partner")...)
+			if p.FailoverPeer != "" {
+				gauge(c.free, 0, poolLabelValues(sn, p, "partner")...)
+			}
 			return
 		}
 		op, ok := byID[p.ID]
@@ -122,9 +132,56 @@ func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- promet
 			return
 		}
 		gauge(c.loaded, float64(op.LeaseCount), poolLabelValues(sn, p)...)
-		gauge(c.free, float64(op.FreeLeases), poolLabelValues(sn, p, "local")...)
-		gauge(c.free, float64(op.BackupLeases), poolLabelValues(sn, p, "partner")...)
+		if p.FailoverPeer == "" {
+			// Without failover dhcpd makes every backup lease free at
+			// start-up (server/mdb.c:2778-2790): only free-leases count.
+			gauge(c.free, float64(op.FreeLeases+op.BackupLeases), poolLabelValues(sn, p, "local")...)
+			return
+		}
+		role, ok := c.roles[p.FailoverPeer]
+		if !ok {
+			return // learnRoles said why
+		}
+		local, partner := op.FreeLeases, op.BackupLeases
+		if role == omapi.Secondary {
+			local, partner = partner, local
+		}
+		gauge(c.free, float64(local), poolLabelValues(sn, p, "local")...)
+		gauge(c.free, float64(partner), poolLabelValues(sn, p, "partner")...)
 	})
+	return errors.Join(failed...)
+}
+
+// learnRoles reads this server's role for every failover peer the pools
+// use and that is not known yet on this connection. A peer dhcpd does not
+// know leaves its pools without free-address series.
+func (c *poolsCollector) learnRoles(ctx context.Context, cl *omapi.Client, cfg *leasefile.Config) error {
+	var names []string
+	seen := map[string]bool{}
+	eachPool(cfg, func(_ *leasefile.SharedNetwork, p *leasefile.Pool) {
+		if _, known := c.roles[p.FailoverPeer]; p.FailoverPeer != "" && !known && !seen[p.FailoverPeer] && !c.absent[p.ID] {
+			seen[p.FailoverPeer] = true
+			names = append(names, p.FailoverPeer)
+		}
+	})
+	if len(names) == 0 {
+		return nil
+	}
+	states, errs, err := cl.FailoverStatesByName(ctx, names)
+	if err != nil {
+		return fmt.Errorf("reading the failover roles of the pools: %w", err)
+	}
+	var failed []error
+	for i, f := range states {
+		switch {
+		case errs[i] != nil:
+			failed = append(failed, fmt.Errorf("failover peer %q of the pools: %w (their free addresses cannot be told apart by owner)", names[i], errs[i]))
+		case f.Hierarchy != omapi.Primary && f.Hierarchy != omapi.Secondary:
+			failed = append(failed, fmt.Errorf("failover-state %q: hierarchy %d is neither primary nor secondary", names[i], uint32(f.Hierarchy)))
+		default:
+			c.roles[names[i]] = f.Hierarchy
+		}
+	}
 	return errors.Join(failed...)
 }
 

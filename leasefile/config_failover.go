@@ -114,8 +114,14 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 			number = &fp.MCLT
 		case s.Is("auto-partner-down"):
 			number = &fp.AutoPartnerDown
-		case s.Is("max-lease-misbalance"), s.Is("max-lease-ownership"), s.Is("max-balance"), s.Is("min-balance"):
-			number = &unused
+		case s.Is("max-lease-misbalance"):
+			number = &fp.MaxLeaseMisbalance
+		case s.Is("max-lease-ownership"):
+			number = &fp.MaxLeaseOwnership
+		case s.Is("max-balance"):
+			number = &fp.MaxBalance
+		case s.Is("min-balance"):
+			number = &fp.MinBalance
 		case s.Is("split"):
 			if fp.Role == RoleSecondary {
 				return nil, loadBalanceOnSecondary(s)
@@ -171,11 +177,15 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 	case fp.Role == RolePrimary && fp.MCLT <= 0:
 		return nil, l.Errorf(t, "failover peer %q: primary failover server must have mclt", name)
 	}
-	// Zero means "use the default" in dhcpd (confpars.c:1166-1192).
+	// Zero means "use the default" in dhcpd (confpars.c:1166-1192; the
+	// balancing defaults are includes/failover.h:47-60).
 	for _, d := range []struct {
 		field *int
 		def   int
-	}{{&fp.Port, 647}, {&fp.PeerPort, 647}, {&fp.MaxResponseDelay, 20}, {&fp.MaxUnackedUpdates, 100}} {
+	}{
+		{&fp.Port, 647}, {&fp.PeerPort, 647}, {&fp.MaxResponseDelay, 20}, {&fp.MaxUnackedUpdates, 100},
+		{&fp.MaxLeaseMisbalance, 15}, {&fp.MaxLeaseOwnership, 10}, {&fp.MinBalance, 60}, {&fp.MaxBalance, 3600},
+	} {
 		if *d.field == 0 {
 			*d.field = d.def
 		}

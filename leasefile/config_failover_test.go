@@ -9,8 +9,8 @@ const failoverDeclarationConf = `failover peer "dhcp" {
   primary; address dhcp1.example.com; port 519; peer address 10.0.0.2; peer port 520;
   max-response-delay 60; max-unacked-updates 10; peer max-response-delay 30; peer max-unacked-updates 5;
   mclt 3600; hba ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:01;
-  LOAD BALANCE MAX SECONDS 3; max-lease-misbalance 15; max-lease-ownership 10;
-  max-balance 3600; min-balance 60; auto-partner-down 300;
+  LOAD BALANCE MAX SECONDS 3; max-lease-misbalance 25; max-lease-ownership 5;
+  max-balance 1800; min-balance 30; auto-partner-down 300;
 }
 failover peer "dhcp" state { my state normal at 1 2026/01/01 00:00:00; partner state normal at 1 2026/01/01 00:00:00; }
 failover peer sec { secondary; peer address 10.0.0.1; }
@@ -27,12 +27,15 @@ func TestFailoverDeclaration(t *testing.T) {
 	p := cfg.FailoverPeer("dhcp")
 	if p.Role != RolePrimary || p.Address != "dhcp1.example.com" || p.Port != 519 || p.PeerAddress != "10.0.0.2" || p.PeerPort != 520 ||
 		p.MaxResponseDelay != 60 || p.MaxUnackedUpdates != 10 || p.MCLT != 3600 || p.Split != 129 || len(p.HBA) != 32 ||
-		p.LoadBalanceMaxSeconds != 3 || p.AutoPartnerDown != 300 || p.Pos != (Position{"test.conf", 1}) {
+		p.LoadBalanceMaxSeconds != 3 || p.AutoPartnerDown != 300 || p.Pos != (Position{"test.conf", 1}) ||
+		p.MaxLeaseMisbalance != 25 || p.MaxLeaseOwnership != 5 || p.MaxBalance != 1800 || p.MinBalance != 30 {
 		t.Errorf("%+v", p)
 	}
 	s := cfg.FailoverPeer("sec")
 	if s.Role != RoleSecondary || s.Address != "" || s.Port != 647 || s.PeerPort != 647 || s.MaxResponseDelay != 20 ||
-		s.MaxUnackedUpdates != 100 || s.MCLT != -1 || s.Split != -1 || s.HBA != nil || s.LoadBalanceMaxSeconds != -1 || s.AutoPartnerDown != 0 {
+		s.MaxUnackedUpdates != 100 || s.MCLT != -1 || s.Split != -1 || s.HBA != nil || s.LoadBalanceMaxSeconds != -1 || s.AutoPartnerDown != 0 ||
+		// dhcpd's defaults (includes/failover.h:47-60)
+		s.MaxLeaseMisbalance != 15 || s.MaxLeaseOwnership != 10 || s.MaxBalance != 3600 || s.MinBalance != 60 {
 		t.Errorf("%+v", s)
 	}
 	// split N sets the first N bucket bits, least significant bit first.

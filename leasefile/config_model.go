@@ -54,7 +54,14 @@ type FailoverPeer struct {
 	HBA                   []byte
 	LoadBalanceMaxSeconds int // -1 if unset
 	AutoPartnerDown       int // seconds, 0 = off
-	Pos                   Position
+	// Pool balancing (server/failover.c dhcp_failover_pool_dobalance): the
+	// percentages of a pool's free addresses, and the seconds between
+	// balancing runs. 0 in dhcpd.conf means dhcpd's default, as when unset.
+	MaxLeaseMisbalance int // percent, default 15
+	MaxLeaseOwnership  int // percent, default 10
+	MinBalance         int // seconds, default 60
+	MaxBalance         int // seconds, default 3600
+	Pos                Position
 }
 
 // SharedNetwork is an explicit `shared-network` or the implicit one dhcpd

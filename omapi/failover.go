@@ -84,14 +84,23 @@ func (h Hierarchy) String() string {
 // dhcpd 4.4.3 serialises the in-memory pointer instead of the addresses, so
 // partner-address and local-address are not decoded (facts §5 item 9).
 type FailoverState struct {
-	Handle                Handle
-	Name                  string
-	PartnerPort           uint32
-	LocalPort             uint32
-	MaxOutstandingUpdates uint32 // own max-unacked-updates
+	Handle      Handle
+	Name        string
+	PartnerPort uint32
+	LocalPort   uint32
+	// MaxOutstandingUpdates is this server's own max-unacked-updates: the
+	// limit it announces to its partner in CONNECT, which caps the
+	// PARTNER's unacked updates. This server's own sending is capped by the
+	// partner's value, which OMAPI does not show (server/failover.c:
+	// 3275-3277 returns me.max_flying_updates; 1356-1358 stores the
+	// partner's; 2827-2828 checks it).
+	MaxOutstandingUpdates uint32
 	MCLT                  time.Duration
 	LoadBalanceMaxSecs    time.Duration
-	// HBA is the 32-byte hash bucket bitmap; only a primary with split or hba has one.
+	// HBA is the 32-byte hash bucket bitmap of the primary's split or hba.
+	// The primary has it from dhcpd.conf; the secondary from the primary's
+	// CONNECT, so it is missing there until the first connection
+	// (server/failover.c:595-601, 3284-3287).
 	HBA                   []byte
 	PartnerState          FailoverStateCode // last state heard from the partner; kept while it is gone
 	LocalState            FailoverStateCode
@@ -100,7 +109,6 @@ type FailoverState struct {
 	Hierarchy             Hierarchy
 	LastPacketSent        time.Time
 	LastTimestampReceived time.Time
-	Skew                  time.Duration // clock skew to the partner, signed
 	MaxResponseDelay      time.Duration
 	CurUnackedUpdates     uint32
 }
@@ -145,7 +153,10 @@ func DecodeFailoverState(h Handle, vs Values) (*FailoverState, error) {
 	f.Hierarchy = Hierarchy(a.u32("hierarchy", true))
 	f.LastPacketSent = a.time("last-packet-sent", true)
 	f.LastTimestampReceived = a.time("last-timestamp-received", true)
-	f.Skew = time.Duration(int32(a.u32("skew", true))) * time.Second
+	// skew is on the wire but dhcpd 4.4 never assigns it: always 0
+	// (includes/failover.h:368, server/failover.c:3311). A clock offset of
+	// more than 60 s makes dhcpd refuse the failover link instead.
+	a.u32("skew", true)
 	f.MaxResponseDelay = a.seconds("max-response-delay", true)
 	f.CurUnackedUpdates = a.u32("cur-unacked-updates", true)
 	return f, a.err

@@ -68,7 +68,15 @@ server-identifier %s;
 omapi-port %d;
 include "%s";
 omapi-key %s;
-
+`, s.role, s.addr, s.omapiPort, keyFile, o.KeyName)
+	if o.NoFailover {
+		b.WriteString("\n")
+		b.WriteString(withoutFailoverPeers(o.Subnet))
+		b.WriteString("\n")
+		b.WriteString(withoutFailoverPeers(o.Extra))
+		return b.String()
+	}
+	fmt.Fprintf(&b, `
 failover peer "%s" {
   %s;
   address %s;
@@ -78,7 +86,7 @@ failover peer "%s" {
   max-response-delay %d;
   max-unacked-updates 10;
   load balance max seconds 3;
-`, s.role, s.addr, s.omapiPort, keyFile, o.KeyName, PeerName, s.role, s.addr, s.port, s.peerAddr, s.peerPort, o.MaxResponseDelay)
+`, PeerName, s.role, s.addr, s.port, s.peerAddr, s.peerPort, o.MaxResponseDelay)
 	if s.role == "primary" { // dhcpd rejects these on a secondary, which learns mclt from the primary
 		fmt.Fprintf(&b, "  mclt %d;\n  split 128;\n", o.MCLT)
 	}
@@ -89,6 +97,17 @@ failover peer "%s" {
 	b.WriteString(o.Subnet)
 	b.WriteString("\n")
 	b.WriteString(o.Extra)
+	return b.String()
+}
+
+// withoutFailoverPeers drops the pools' "failover peer" lines.
+func withoutFailoverPeers(conf string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(conf, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "failover peer ") {
+			b.WriteString(line)
+		}
+	}
 	return b.String()
 }
 

@@ -35,6 +35,10 @@ type PairOptions struct {
 	// failover state startup for a hard-coded 15 s; StartPair then waits
 	// only for its OMAPI port.
 	Start string
+	// NoFailover makes the lone primary (Start "primary") a server without
+	// failover: its dhcpd.conf declares no failover peer, and the "failover
+	// peer" lines of Subnet and Extra are left out.
+	NoFailover bool
 	// WaitNormal bounds the wait for both servers to reach normal; default 30s.
 	WaitNormal time.Duration
 }
@@ -65,6 +69,9 @@ func (o *PairOptions) defaults() error {
 	}
 	if o.Start != "both" && o.Start != "primary" {
 		return fmt.Errorf("PairOptions.Start = %q, want both or primary", o.Start)
+	}
+	if o.NoFailover && o.Start != "primary" {
+		return fmt.Errorf("PairOptions.NoFailover needs Start \"primary\": a pair without failover is two unrelated servers")
 	}
 	return nil
 }

@@ -6,9 +6,10 @@ import "github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 // object (as captured from the lab pair; the addresses are its pointer
 // garbage): ports 647/847, max-outstanding-updates 10, MCLT 10 s,
 // load-balance-max-secs 3, state-change times 1795355000/1795355001,
-// max-response-delay 5 s, the given skew and unacked updates. A primary has
-// an HBA with the first 128 hash buckets (split 128).
-func FailoverState(name string, local, partner omapi.FailoverStateCode, primary bool, skew int32, unacked uint32) omapi.Values {
+// max-response-delay 5 s, skew 0 (dhcpd 4.4 never sets it) and the given
+// unacked updates. A primary has an HBA with the first 128 hash buckets
+// (split 128).
+func FailoverState(name string, local, partner omapi.FailoverStateCode, primary bool, unacked uint32) omapi.Values {
 	vs := omapi.Values{
 		{Name: "name", Data: []byte(name)},
 		{Name: "partner-address", Data: []byte{0, 0x73, 0x8e, 0xe2, 0x11, 0x56, 0, 0}},
@@ -38,7 +39,7 @@ func FailoverState(name string, local, partner omapi.FailoverStateCode, primary 
 		omapi.Value{Name: "hierarchy", Data: u32(hierarchy)},
 		omapi.Value{Name: "last-packet-sent", Data: u32(0)},
 		omapi.Value{Name: "last-timestamp-received", Data: u32(0)},
-		omapi.Value{Name: "skew", Data: u32(uint32(skew))},
+		omapi.Value{Name: "skew", Data: u32(0)},
 		omapi.Value{Name: "max-response-delay", Data: u32(5)},
 		omapi.Value{Name: "cur-unacked-updates", Data: u32(unacked)},
 	)

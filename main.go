@@ -4,6 +4,8 @@
 package main
 
 import (
+	"context"
+	stdlog "log"
 	"net/http"
 	"net/netip"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -22,7 +25,6 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
-	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
 const exporterName = "dhcpd_exporter"
@@ -68,21 +70,12 @@ func main() {
 	level.Info(logger).Log("msg", "Starting "+exporterName, "version", version.Info())
 	level.Info(logger).Log("msg", "Build context", "build_context", version.BuildContext())
 
+	// dhcpd.conf is read now for the start-up log, and again whenever it
+	// changes; OMAPI's address and key follow it (flags win).
 	config := collector.NewConfigSource(*configFile, *workDir)
 	config.Logger = logger
-	conf, confErr := config.Load()
-	if confErr != nil {
-		level.Warn(logger).Log("msg", "cannot read dhcpd.conf; pool and failover details that need it will fail until it can be read", "err", confErr)
-	}
-	settings, err := collector.ResolveOMAPI(*omapiAddress, *omapiKeyFile, conf, confErr)
-	if err != nil {
-		level.Error(logger).Log("msg", "OMAPI settings", "err", err)
-		os.Exit(1)
-	}
-	for _, n := range settings.Notes {
-		level.Info(logger).Log("msg", n)
-	}
-	level.Info(logger).Log("msg", "OMAPI", "address", settings.Address)
+	conf, _ := config.Load(context.Background())
+	omapiSource := collector.NewOMAPIFromConfig(*omapiAddress, *omapiKeyFile, logger, nil)
 
 	var probes []netip.Addr
 	for _, a := range *probeAddrs {
@@ -98,9 +91,20 @@ func main() {
 	for name, b := range enabled {
 		on[name] = *b
 	}
+	usesOMAPI := false
+	for name, on := range on {
+		usesOMAPI = usesOMAPI || (on && collector.NeedsOMAPI(name))
+	}
+	var omapiOpt collector.OMAPI
+	if usesOMAPI {
+		omapiSource.Client(conf) // logs where dhcpd is, or why that is unknown yet
+		omapiOpt = omapiSource
+	} else {
+		level.Info(logger).Log("msg", "no OMAPI collector enabled: the exporter reads files only and never contacts dhcpd")
+	}
 	exporter, err := collector.New(collector.Options{
 		Logger:         logger,
-		OMAPI:          omapi.NewClient(omapi.Config{Address: settings.Address, Key: settings.Key}),
+		OMAPI:          omapiOpt,
 		Config:         config,
 		FailoverPeers:  *failoverPeers,
 		LeasesFile:     *leasesFile,
@@ -135,7 +139,9 @@ func main() {
 		}
 		http.Handle("/", landing)
 	}
-	server := &http.Server{ReadHeaderTimeout: 10 * time.Second}
+	// Errors of the HTTP server itself (a failed TLS handshake, a bad
+	// request) go through the exporter's logger and format too.
+	server := &http.Server{ReadHeaderTimeout: 10 * time.Second, ErrorLog: stdlog.New(log.NewStdlibAdapter(level.Warn(logger)), "", 0)}
 	if err := web.ListenAndServe(server, webConfig, slogger); err != nil {
 		level.Error(logger).Log("msg", "HTTP server", "err", err)
 		os.Exit(1)

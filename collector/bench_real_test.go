@@ -21,7 +21,7 @@ func manyPoolsExporter(tb testing.TB, n int) (*testlab.Pair, *collector.Exporter
 	cl := labClient(tb, p, p.Primary)
 	e, err := collector.New(collector.Options{
 		Logger:  log.NewNopLogger(),
-		OMAPI:   cl,
+		OMAPI:   collector.FixedOMAPI(cl),
 		Config:  collector.NewConfigSource(p.Primary.ConfPath, "/"),
 		Enabled: map[string]bool{"failover": true, "pools": true, "leases": false},
 	})

@@ -13,7 +13,6 @@ import (
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
-	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
 // BenchmarkScrapeAfterAppend is a whole /metrics scrape (collectors,
@@ -34,7 +33,6 @@ func BenchmarkScrapeAfterAppend(b *testing.B) {
 	os.WriteFile(leases, data, 0o644)
 	e, err := collector.New(collector.Options{
 		Logger:     log.NewNopLogger(),
-		OMAPI:      omapi.NewClient(omapi.Config{Address: "127.0.0.1:1"}),
 		Config:     collector.NewConfigSource(conf, "/"),
 		LeasesFile: leases,
 		Enabled:    map[string]bool{"failover": false, "pools": false, "probe": false, "leases": true},

@@ -17,6 +17,7 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
@@ -37,6 +38,23 @@ type Scrape struct {
 	OMAPI  *omapi.Client
 	Config *ConfigSource
 	Logger log.Logger
+
+	// dhcpd.conf as loaded once at the start of the scrape.
+	cfg    *leasefile.Config
+	cfgErr error
+}
+
+// Conf is dhcpd.conf for this scrape: the last configuration that parsed,
+// even when the files have a typo now (see ConfigSource), or the reason
+// there is none.
+func (s *Scrape) Conf() (*leasefile.Config, error) {
+	switch {
+	case s.Config == nil:
+		return nil, ErrNoConfig
+	case s.cfg == nil:
+		return nil, s.cfgErr
+	}
+	return s.cfg, nil
 }
 
 func (s *Scrape) logWarn(keyvals ...any) {
@@ -74,11 +92,16 @@ func Names() []string {
 // DefaultEnabled reports whether a collector runs unless disabled.
 func DefaultEnabled(name string) bool { return registry[name].defaultEnabled }
 
+// NeedsOMAPI reports whether a collector talks to dhcpd over OMAPI.
+func NeedsOMAPI(name string) bool { return registry[name].needsOMAPI }
+
 // Options configure an Exporter.
 type Options struct {
 	Logger log.Logger
-	// OMAPI talks to dhcpd; it must be a read-only client.
-	OMAPI *omapi.Client
+	// OMAPI gives the read-only client that talks to dhcpd. It may be nil
+	// when no enabled collector needs OMAPI (files only): then the exporter
+	// never contacts dhcpd and exports no dhcpd_up.
+	OMAPI OMAPI
 	// Config reads dhcpd.conf (and its includes) when it changes.
 	Config *ConfigSource
 	// FailoverPeers to poll; empty means every peer declared in dhcpd.conf.
@@ -99,15 +122,13 @@ type Exporter struct {
 	logger     log.Logger
 	collectors map[string]Collector
 	needsOMAPI map[string]bool
+	usesOMAPI  bool // some enabled collector needs OMAPI
 }
 
 // New builds an Exporter with the enabled collectors.
 func New(opts Options) (*Exporter, error) {
 	if opts.Logger == nil {
 		opts.Logger = log.NewNopLogger()
-	}
-	if opts.OMAPI == nil {
-		return nil, errors.New("collector: an OMAPI client is required")
 	}
 	e := &Exporter{opts: opts, logger: opts.Logger, collectors: map[string]Collector{}, needsOMAPI: map[string]bool{}}
 	for name, reg := range registry {
@@ -124,6 +145,10 @@ func New(opts Options) (*Exporter, error) {
 		}
 		e.collectors[name] = c
 		e.needsOMAPI[name] = reg.needsOMAPI
+		e.usesOMAPI = e.usesOMAPI || reg.needsOMAPI
+	}
+	if e.usesOMAPI && opts.OMAPI == nil {
+		return nil, errors.New("collector: OMAPI collectors are enabled but no OMAPI client is given")
 	}
 	return e, nil
 }
@@ -143,7 +168,14 @@ var (
 	omapiConnectsDesc = prometheus.NewDesc(namespace+"_exporter_omapi_connects_total",
 		"OMAPI connections the exporter established and authenticated.", nil, nil)
 	omapiFailuresDesc = prometheus.NewDesc(namespace+"_exporter_omapi_failures_total",
-		"OMAPI exchanges that failed on the connection (refused, closed, timed out, bad reply).", nil, nil)
+		"OMAPI exchanges that failed, by reason: connect (refused, unreachable, connection closed or reset), timeout (dhcpd did not answer in time, or another scrape held the connection), auth (dhcpd rejected the key, or a reply's signature did not verify), protocol (a malformed, oversized or unexpected reply).",
+		[]string{"reason"}, nil)
+	configReloadDesc = prometheus.NewDesc(namespace+"_config_last_reload_successful",
+		"1 when dhcpd.conf (with its includes) parsed when last read, else 0: then the exporter goes on with the configuration that parsed last, as dhcpd does until it restarts.",
+		nil, nil)
+	configReloadTimeDesc = prometheus.NewDesc(namespace+"_config_last_reload_success_timestamp_seconds",
+		"When the dhcpd.conf in use was read (the last read that parsed); 0 when none did.",
+		nil, nil)
 )
 
 // Collector returns a prometheus.Collector whose Collect runs one scrape
@@ -163,8 +195,16 @@ func (b *boundExporter) Collect(ch chan<- prometheus.Metric) { b.e.collect(b.ctx
 // Describe sends every Desc the enabled collectors can emit. Dashboards and
 // alert rules are checked against these, so a rename breaks the build.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{upDesc, durationDesc, successDesc, omapiRequestsDesc, omapiWindowsDesc, omapiConnectsDesc, omapiFailuresDesc} {
-		ch <- d
+	ch <- durationDesc
+	ch <- successDesc
+	if e.usesOMAPI {
+		for _, d := range []*prometheus.Desc{upDesc, omapiRequestsDesc, omapiWindowsDesc, omapiConnectsDesc, omapiFailuresDesc} {
+			ch <- d
+		}
+	}
+	if e.opts.Config != nil {
+		ch <- configReloadDesc
+		ch <- configReloadTimeDesc
 	}
 	for _, c := range e.collectors {
 		c.Describe(ch)
@@ -173,13 +213,16 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 
 func (e *Exporter) collect(ctx context.Context, ch chan<- prometheus.Metric) {
 	s := &Scrape{Config: e.opts.Config, Logger: e.logger}
-	up := 0.0
-	if err := e.opts.OMAPI.Ping(ctx); err != nil {
-		level.Error(e.logger).Log("msg", "dhcpd does not answer OMAPI", "address", e.opts.OMAPI.Address(), "err", err)
-	} else {
-		up, s.OMAPI = 1, e.opts.OMAPI
+	if s.Config != nil {
+		s.cfg, s.cfgErr = s.Config.Load(ctx)
+		ok, at := s.Config.LastReload()
+		ch <- prometheus.MustNewConstMetric(configReloadDesc, prometheus.GaugeValue, boolValue(ok))
+		ch <- prometheus.MustNewConstMetric(configReloadTimeDesc, prometheus.GaugeValue, unixSeconds(at))
 	}
-	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up)
+	if e.usesOMAPI {
+		s.OMAPI = e.connect(ctx, s.cfg)
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(s.OMAPI != nil))
+	}
 
 	var wg sync.WaitGroup
 	for name, c := range e.collectors {
@@ -191,11 +234,35 @@ func (e *Exporter) collect(ctx context.Context, ch chan<- prometheus.Metric) {
 	}
 	wg.Wait()
 
+	if !e.usesOMAPI {
+		return
+	}
 	st := e.opts.OMAPI.Stats()
 	ch <- prometheus.MustNewConstMetric(omapiRequestsDesc, prometheus.CounterValue, float64(st.Requests))
 	ch <- prometheus.MustNewConstMetric(omapiWindowsDesc, prometheus.CounterValue, float64(st.Windows))
 	ch <- prometheus.MustNewConstMetric(omapiConnectsDesc, prometheus.CounterValue, float64(st.Connects))
-	ch <- prometheus.MustNewConstMetric(omapiFailuresDesc, prometheus.CounterValue, float64(st.Failures))
+	for _, r := range omapi.Reasons() {
+		ch <- prometheus.MustNewConstMetric(omapiFailuresDesc, prometheus.CounterValue, float64(st.FailuresByReason[r]), string(r))
+	}
+}
+
+// connect returns the client for this scrape once dhcpd has answered it
+// and accepted the key, else nil (logged with the reason).
+func (e *Exporter) connect(ctx context.Context, cfg *leasefile.Config) *omapi.Client {
+	cl, err := e.opts.OMAPI.Client(cfg)
+	if err != nil {
+		return nil // the source logs why, once
+	}
+	err = cl.Ping(ctx)
+	if err == nil {
+		return cl
+	}
+	msg, reason := "dhcpd does not answer OMAPI", omapi.Reason(err)
+	if reason == omapi.ReasonAuth {
+		msg = "dhcpd rejected the exporter's OMAPI key: check that the key name, algorithm and secret are those of dhcpd.conf's omapi-key, and that dhcpd was restarted after the key changed"
+	}
+	level.Error(e.logger).Log("msg", msg, "address", cl.Address(), "reason", reason, "err", err)
+	return nil
 }
 
 // errOMAPIDown is what an OMAPI collector reports when dhcpd_up is 0.

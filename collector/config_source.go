@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"sync"
 	"syscall"
@@ -13,26 +15,43 @@ import (
 )
 
 // ConfigSource reads dhcpd.conf and re-reads it only when one of the files it
-// consists of changed (size, modification time or inode), so a scrape costs
-// a few stat calls, not a parse.
+// consists of changed (size, modification time, device or inode), so a scrape
+// costs a few stat calls, not a parse.
+//
+// It keeps the last configuration that parsed. dhcpd reads its configuration
+// only when it starts, so a typo saved while it runs changes nothing in
+// dhcpd: the exporter goes on with the configuration it read last, and says
+// that the reload failed (LastReload) until the files parse again.
+//
+// A read runs in a goroutine of its own and Load waits for it only as long
+// as its context allows: a hung file system cannot hold a scrape past its
+// deadline. At most one read runs at a time; callers arriving meanwhile wait
+// for that one.
 type ConfigSource struct {
 	path    string
 	workDir string
 	// Logger receives the configuration's warnings (statements dhcpd would
-	// refuse) each time it is read; nil: not logged.
+	// refuse) and reload failures; nil: not logged.
 	Logger log.Logger
 
-	mu     sync.Mutex
-	cfg    *leasefile.Config
-	err    error
-	stamps []fileStamp // nil: read again on the next Load
+	mu         sync.Mutex
+	good       *leasefile.Config // the last configuration that parsed
+	goodAt     time.Time         // when it was read
+	generation uint64            // successful reads so far
+	lastErr    error             // of the latest completed read; nil when the files parse as they are
+	loggedErr  string            // lastErr as last logged, so a lasting failure is logged once
+	stamps     []fileStamp       // of good's files; nil: read again on the next Load
+	reading    chan struct{}     // closed when the read in progress ends; nil when none runs
 }
 
+// fileStamp tells whether a file changed: its content (size, mtime), its
+// identity (device, inode: replaced by rename) or its owner and permissions
+// (ctime: a chmod that makes it readable).
 type fileStamp struct {
-	path  string
-	size  int64
-	mtime time.Time
-	inode uint64
+	path         string
+	size         int64
+	mtime, ctime time.Time
+	dev, inode   uint64
 }
 
 func stampOf(path string) (fileStamp, error) {
@@ -42,7 +61,8 @@ func stampOf(path string) (fileStamp, error) {
 	}
 	s := fileStamp{path: path, size: fi.Size(), mtime: fi.ModTime()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		s.inode = st.Ino
+		s.dev, s.inode = uint64(st.Dev), st.Ino
+		s.ctime = time.Unix(st.Ctim.Unix())
 	}
 	return s, nil
 }
@@ -56,38 +76,107 @@ func NewConfigSource(path, workDir string) *ConfigSource {
 // Path is the main configuration file.
 func (c *ConfigSource) Path() string { return c.path }
 
-// Load returns the current configuration, parsing again if a file changed.
-// After a failed parse every Load tries again.
-func (c *ConfigSource) Load() (*leasefile.Config, error) {
+// Load returns the last configuration that parsed (nil if none ever did)
+// and the error of the latest read, nil when the files as they are now
+// parse. It reads the files again when one of them changed, and after a
+// failed read on every call. When ctx ends before the read does, Load
+// returns at once with the last good configuration and an error that says
+// so; the read goes on and a later Load gets its result.
+func (c *ConfigSource) Load(ctx context.Context) (*leasefile.Config, error) {
+	c.mu.Lock()
+	if c.reading == nil {
+		done := make(chan struct{})
+		c.reading = done
+		go c.refresh(done)
+	}
+	done := c.reading
+	c.mu.Unlock()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.good, fmt.Errorf("reading %s did not finish before the scrape's deadline (a hung file system?): %w", c.path, context.Cause(ctx))
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.stamps != nil && !c.changed() {
-		return c.cfg, c.err
+	return c.good, c.lastErr
+}
+
+// LastReload reports whether the latest read parsed and when the
+// configuration in use was read (zero if none ever parsed).
+func (c *ConfigSource) LastReload() (ok bool, goodAt time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastErr == nil && c.good != nil, c.goodAt
+}
+
+// Generation counts the successful reads: it changes whenever Load starts
+// returning another configuration.
+func (c *ConfigSource) Generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.generation
+}
+
+// refresh reads the files again if they changed since the last good read,
+// or if the last read failed, and records the outcome.
+func (c *ConfigSource) refresh(done chan struct{}) {
+	defer func() {
+		c.mu.Lock()
+		c.reading = nil
+		c.mu.Unlock()
+		close(done)
+	}()
+	c.mu.Lock()
+	stamps, failed := c.stamps, c.lastErr != nil
+	c.mu.Unlock()
+	if stamps != nil && !failed && !changed(stamps) {
+		return
 	}
+	begin := time.Now()
 	cfg, err := leasefile.ParseConfigFile(c.path, leasefile.ConfigOptions{WorkDir: c.workDir})
-	c.cfg, c.err, c.stamps = cfg, err, nil
+	var newStamps []fileStamp
+	if err == nil {
+		for _, f := range cfg.Files {
+			s, serr := stampOf(f)
+			if serr != nil {
+				// Changed under us: read again next time.
+				newStamps = nil
+				break
+			}
+			newStamps = append(newStamps, s)
+		}
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if err != nil {
-		return nil, err
+		c.lastErr = err
+		if c.Logger != nil && err.Error() != c.loggedErr {
+			if c.good != nil {
+				level.Error(c.Logger).Log("msg", "dhcpd.conf no longer parses; keeping the configuration read before (dhcpd, too, runs what it read at its start) until it does", "err", err, "in_use_since", c.goodAt.Format(time.RFC3339))
+			} else {
+				level.Error(c.Logger).Log("msg", "cannot read dhcpd.conf; what needs it waits until it can be read", "err", err)
+			}
+		}
+		c.loggedErr = err.Error()
+		return
 	}
 	if c.Logger != nil {
+		if c.lastErr != nil && c.good != nil {
+			level.Info(c.Logger).Log("msg", "dhcpd.conf parses again", "file", c.path)
+		}
 		for _, w := range cfg.Warnings {
 			level.Warn(c.Logger).Log("msg", "dhcpd would refuse this configuration", "file", c.path, "warning", w)
 		}
 	}
-	for _, f := range cfg.Files {
-		s, err := stampOf(f)
-		if err != nil {
-			// Changed under us: read again next time.
-			c.stamps = nil
-			break
-		}
-		c.stamps = append(c.stamps, s)
-	}
-	return cfg, nil
+	c.good, c.goodAt, c.lastErr, c.loggedErr, c.stamps = cfg, begin, nil, "", newStamps
+	c.generation++
 }
 
-func (c *ConfigSource) changed() bool {
-	for _, old := range c.stamps {
+func changed(stamps []fileStamp) bool {
+	for _, old := range stamps {
 		now, err := stampOf(old.path)
 		if err != nil || now != old {
 			return true

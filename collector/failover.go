@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
@@ -81,17 +80,11 @@ func (c *failoverCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// peerNames returns the peers to poll and the dhcpd.conf (nil if unreadable).
+// peerNames returns the peers to poll and the dhcpd.conf (nil if none was
+// ever read: then only OMAPI's values are exported).
 func (c *failoverCollector) peerNames(s *Scrape) ([]string, *leasefile.Config, error) {
-	var cfg *leasefile.Config
-	var cfgErr error
-	if s.Config != nil {
-		cfg, cfgErr = s.Config.Load()
-	}
+	cfg, cfgErr := s.Conf()
 	if len(c.peers) > 0 {
-		if cfgErr != nil {
-			level.Warn(s.Logger).Log("msg", "dhcpd.conf unreadable; failover peer info falls back to OMAPI", "err", cfgErr)
-		}
 		return c.peers, cfg, nil
 	}
 	if cfgErr != nil {

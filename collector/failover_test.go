@@ -51,7 +51,7 @@ func newFixtureWith(t *testing.T, failoverState omapi.Values) *fixture {
 
 func (f *fixture) exporter(t *testing.T, opts collector.Options) *collector.Exporter {
 	t.Helper()
-	opts.OMAPI = f.cl
+	opts.OMAPI = collector.FixedOMAPI(f.cl)
 	if opts.Config == nil {
 		opts.Config = collector.NewConfigSource("testdata/dhcpd.conf", ".")
 	}

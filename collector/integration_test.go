@@ -78,10 +78,8 @@ func compareFileAndOMAPI(t *testing.T, ctx context.Context, cl *omapi.Client, cf
 	}
 	var mismatch string
 	eachPoolOf(cfg, func(sn *leasefile.SharedNetwork, pool *leasefile.Pool) {
-		var counts [leasefile.StateBackup + 1]uint64
-		for _, r := range pool.Ranges {
-			lf.DB().CountRange(r, uint32(now.Unix()), &counts)
-		}
+		var counts leasefile.Counts
+		lf.DB().CountPool(pool, uint32(now.Unix()), &counts)
 		l, err := cl.LeaseByIP(ctx, pool.Ranges[0].Low)
 		if err != nil {
 			t.Fatal(err)
@@ -92,9 +90,9 @@ func compareFileAndOMAPI(t *testing.T, ctx context.Context, cl *omapi.Client, cf
 		}
 		file := counts[leasefile.StateFree] + counts[leasefile.StateBackup]
 		live := uint64(dp.FreeLeases) + uint64(dp.BackupLeases)
-		t.Logf("pool %s: file free %d backup %d active %d abandoned %d; OMAPI free %d backup %d lease-count %d",
+		t.Logf("pool %s: file free %d backup %d active %d abandoned %d reserved %d; OMAPI free %d backup %d lease-count %d",
 			pool.ID, counts[leasefile.StateFree], counts[leasefile.StateBackup], counts[leasefile.StateActive], counts[leasefile.StateAbandoned],
-			dp.FreeLeases, dp.BackupLeases, dp.LeaseCount)
+			counts[leasefile.StateReserved], dp.FreeLeases, dp.BackupLeases, dp.LeaseCount)
 		if file != live || uint64(dp.LeaseCount) != pool.Size() {
 			mismatch += fmt.Sprintf("pool %s: file free+backup %d, OMAPI %d; lease-count %d, configured %d\n", pool.ID, file, live, dp.LeaseCount, pool.Size())
 		}

@@ -47,7 +47,7 @@ func newLeasesCollector(o Options) (Collector, error) {
 		addresses: poolDesc("addresses",
 			"Addresses configured for the pool in dhcpd.conf (distinct addresses of its ranges, after dhcpd's pool merging)."),
 		leases: poolDesc("leases",
-			"The pool's addresses by effective binding state from dhcpd.leases: the last record of each address, an active lease past its end counted as expired, addresses without a record as free. The states sum to dhcpd_pool_addresses.",
+			"The pool's addresses by binding state as dhcpd holds them now, from the last record of each address in dhcpd.leases: a lease whose end has passed is counted in its next binding state, as dhcpd's pool timer moves it (in a failover pool expired, released and reset leases wait for the peer); backup leases of a pool without failover are free; addresses without a record are free. State \"reserved\" counts free and backup leases with the reserved flag, which dhcpd leaves out of its free and backup counts. The states sum to dhcpd_pool_addresses (rules: docs/lease-states.md).",
 			"state"),
 		size:            leasesFileDesc("size_bytes", "Size of dhcpd.leases."),
 		mtime:           leasesFileDesc("modified_timestamp_seconds", "When dhcpd.leases was last modified."),
@@ -92,10 +92,7 @@ func (c *leasesCollector) Update(ctx context.Context, s *Scrape, ch chan<- prome
 		s.logWarn("msg", "malformed records in the lease file", "count", st.Malformed-malformedBefore, "last", st.LastMalformed)
 	}
 
-	if s.Config == nil {
-		return fmt.Errorf("pool counts: %w", ErrNoConfig)
-	}
-	cfg, err := s.Config.Load()
+	cfg, err := s.Conf()
 	if err != nil {
 		return fmt.Errorf("pool counts: %w", err)
 	}
@@ -103,10 +100,8 @@ func (c *leasesCollector) Update(ctx context.Context, s *Scrape, ch chan<- prome
 	stamp := uint32(now.Unix())
 	eachPool(cfg, func(sn *leasefile.SharedNetwork, p *leasefile.Pool) {
 		gauge(c.addresses, float64(p.Size()), poolLabelValues(sn, p)...)
-		var counts [leasefile.StateBackup + 1]uint64
-		for _, r := range p.Ranges {
-			db.CountRange(r, stamp, &counts)
-		}
+		var counts leasefile.Counts
+		db.CountPool(p, stamp, &counts)
 		for _, state := range leasefile.BindingStates {
 			gauge(c.leases, float64(counts[state]), poolLabelValues(sn, p, state.String())...)
 		}

@@ -36,6 +36,7 @@ type poolsCollector struct {
 	handles    map[string]omapi.Handle // by pool ID; missing until learned
 	absent     map[string]bool         // pools dhcpd does not have (no lease at the probe address)
 	roles      map[string]omapi.Hierarchy
+	client     *omapi.Client // the client and connection the handles and roles were learned on
 	generation uint64
 	cfg        *leasefile.Config // the configuration the handles belong to
 
@@ -61,10 +62,7 @@ func (c *poolsCollector) Describe(ch chan<- *prometheus.Desc) {
 func probeAddress(p *leasefile.Pool) netip.Addr { return p.Ranges[0].Low }
 
 func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
-	if s.Config == nil {
-		return ErrNoConfig
-	}
-	cfg, err := s.Config.Load()
+	cfg, err := s.Conf()
 	if err != nil {
 		return err
 	}
@@ -79,8 +77,8 @@ func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- promet
 	)
 	for attempt := 0; ; attempt++ {
 		// Handles belong to one dhcpd process and one configuration.
-		if cfg != c.cfg || s.OMAPI.Generation() != c.generation {
-			c.handles, c.absent, c.roles, c.cfg = map[string]omapi.Handle{}, map[string]bool{}, map[string]omapi.Hierarchy{}, cfg
+		if cfg != c.cfg || s.OMAPI != c.client || s.OMAPI.Generation() != c.generation {
+			c.handles, c.absent, c.roles, c.cfg, c.client = map[string]omapi.Handle{}, map[string]bool{}, map[string]omapi.Hierarchy{}, cfg, s.OMAPI
 		}
 		learnErr = errors.Join(c.learn(ctx, s.OMAPI, cfg), c.learnRoles(ctx, s.OMAPI, cfg))
 		c.generation = s.OMAPI.Generation()

@@ -31,7 +31,7 @@ func newProbeCollector(o Options) (Collector, error) {
 			"Binding state of an operator-named sentinel lease (--omapi.probe-address), read live over OMAPI: one series per state, 1 for the current one.",
 			[]string{"address", "state"}, nil),
 		ends: prometheus.NewDesc(namespace+"_probe_lease_ends_timestamp_seconds",
-			"When the sentinel lease's current state ends (OMAPI ends); 0 unset, 2147483647 never.",
+			"The sentinel lease's end time as dhcpd holds it (OMAPI ends): for an active lease when it expires; for a free, expired or released lease a time in the past (when it last ended), not a future event. 0 unset, 2147483647 never.",
 			[]string{"address"}, nil),
 	}, nil
 }

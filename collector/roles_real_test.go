@@ -31,7 +31,7 @@ func labExporter(t *testing.T, p *testlab.Pair, s *testlab.Server, collectors ..
 	}
 	e, err := collector.New(collector.Options{
 		Logger:     log.NewNopLogger(),
-		OMAPI:      labClient(t, p, s),
+		OMAPI:      collector.FixedOMAPI(labClient(t, p, s)),
 		Config:     collector.NewConfigSource(s.ConfPath, "/"),
 		LeasesFile: s.LeasesPath,
 		Enabled:    enabled,
@@ -173,17 +173,17 @@ func TestRealFailoverMetricsOnBothRoles(t *testing.T) {
 	for _, s := range p.Servers() {
 		got := labExporter(t, p, s, "failover")()
 		for series, want := range map[string]float64{
-			`dhcpd_scrape_collector_success{collector="failover"}`:                      1,
+			`dhcpd_scrape_collector_success{collector="failover"}`:                     1,
 			`dhcpd_failover_state{peer="dhcp-failover",side="local",state="normal"}`:   1,
 			`dhcpd_failover_state{peer="dhcp-failover",side="partner",state="normal"}`: 1,
-			`dhcpd_failover_load_balance_split_ratio{peer="dhcp-failover"}`:             0.5,
-			`dhcpd_failover_mclt_seconds{peer="dhcp-failover"}`:                         10,
-			`dhcpd_failover_partner_max_unacked_updates{peer="dhcp-failover"}`:          10,
-			`dhcpd_failover_max_lease_misbalance_ratio{peer="dhcp-failover"}`:           0.15,
-			`dhcpd_failover_max_lease_ownership_ratio{peer="dhcp-failover"}`:            0.1,
-			`dhcpd_failover_max_balance_seconds{peer="dhcp-failover"}`:                  3600,
-			`dhcpd_failover_min_balance_seconds{peer="dhcp-failover"}`:                  60,
-			`dhcpd_failover_auto_partner_down_seconds{peer="dhcp-failover"}`:            0,
+			`dhcpd_failover_load_balance_split_ratio{peer="dhcp-failover"}`:            0.5,
+			`dhcpd_failover_mclt_seconds{peer="dhcp-failover"}`:                        10,
+			`dhcpd_failover_partner_max_unacked_updates{peer="dhcp-failover"}`:         10,
+			`dhcpd_failover_max_lease_misbalance_ratio{peer="dhcp-failover"}`:          0.15,
+			`dhcpd_failover_max_lease_ownership_ratio{peer="dhcp-failover"}`:           0.1,
+			`dhcpd_failover_max_balance_seconds{peer="dhcp-failover"}`:                 3600,
+			`dhcpd_failover_min_balance_seconds{peer="dhcp-failover"}`:                 60,
+			`dhcpd_failover_auto_partner_down_seconds{peer="dhcp-failover"}`:           0,
 		} {
 			if v := sample(t, got, series); v != want {
 				t.Errorf("%s: %s = %v, want %v", s.Role, series, v, want)

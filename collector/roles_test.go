@@ -3,6 +3,7 @@ package collector_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
@@ -79,6 +80,22 @@ func TestRoleIsReadOncePerConnection(t *testing.T) {
 	}
 	if opens != 1 {
 		t.Errorf("%d failover-state OPENs in three scrapes, want 1", opens)
+	}
+	// A new connection may be a restarted dhcpd with another dhcpd.conf:
+	// the role is read again.
+	f.srv.DropConnections()
+	time.Sleep(20 * time.Millisecond)
+	if got := gather(t, e); !strings.Contains(got, `dhcpd_scrape_collector_success{collector="pools"} 1`) {
+		t.Fatalf("after a reconnect:\n%s", got)
+	}
+	opens = 0
+	for _, m := range f.srv.Received() {
+		if typ, _ := m.Message.Get("type"); m.Op == omapi.OpOpen && string(typ) == "failover-state" {
+			opens++
+		}
+	}
+	if opens != 2 {
+		t.Errorf("%d failover-state OPENs after a reconnect, want 2", opens)
 	}
 }
 

@@ -47,10 +47,8 @@ func aggregate(cfg *Config, db *LeaseDB) uint64 {
 	var total uint64
 	for _, sn := range cfg.SharedNetworks {
 		for _, p := range sn.Pools {
-			var counts [StateBackup + 1]uint64
-			for _, r := range p.Ranges {
-				db.CountRange(r, uint32(benchNow.Unix()), &counts)
-			}
+			var counts Counts
+			db.CountPool(p, uint32(benchNow.Unix()), &counts)
 			total += counts[StateActive]
 		}
 	}

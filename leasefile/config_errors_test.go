@@ -84,10 +84,13 @@ var configErrorCases = []struct{ conf, want string }{
 	{subnet10 + " failover peer x { secondary; peer address 1.2.3.4; } }", "test.conf:2: failover peers may only be defined in shared-network declarations and the outer scope [live]"},
 	{"failover x;", `test.conf:1: expected "failover peer", found "x" [live]`},
 	// Structure.
-	{subnet10, "test.conf:2: unexpected end of file: missing '}' [live]"},
+	{subnet10, "test.conf:1: unexpected end of file (line 2): the '{' on this line is never closed [live]"},
+	// A typo is reported where it is, not at the end of the file.
+	{"authoritative;\ndefault-lease-time 600;\nmax-lease-time 7200;\nmax-lease-time 7200 oops {;\n" + subnet10 + " range 10.0.0.10 10.0.0.20;\n}\n\n\n",
+		"test.conf:4: unexpected end of file (line 10): the '{' on this line is never closed [live]"},
 	{"option domain-name \"unterminated;\n\n", "test.conf:1: unterminated string [live]"},
 	{"option domain-name \"x\"\n}", "test.conf:2: missing ';' before '}' [live]"},
-	{"host h { fixed-address 10.0.0.1;", "test.conf:1: unexpected end of file: missing '}' [live]"},
+	{"host h { fixed-address 10.0.0.1;", "test.conf:1: unexpected end of file (line 1): the '{' on this line is never closed [live]"},
 	{"}", "test.conf:1: unexpected '}' [live]"},
 	{"{ }", "test.conf:1: unexpected '{': expected a parameter or declaration [live]"},
 	{"ddns-update-style none", "test.conf:1: unexpected end of file: missing ';' [live]"},

@@ -39,10 +39,11 @@ func (p *confParser) failover(l *Lexer, t Token, sc *scope) *Error {
 		if p.cfg.FailoverPeer(name) == nil {
 			return l.Errorf(t, "state declaration for unknown failover peer %q", name)
 		}
-		if b := l.Next(); !b.IsPunct('{') {
+		b := l.Next()
+		if !b.IsPunct('{') {
 			return l.Errorf(b, "failover peer %q state: expected '{', found %s", name, b.describe())
 		}
-		return p.skipBody(l)
+		return p.skipBody(l, b)
 	case next.IsPunct('{'):
 		peer, err := p.failoverDeclaration(l, t, name)
 		if err != nil {

@@ -37,11 +37,12 @@ func (p *confParser) sharedNetwork(l *Lexer, t Token, sc *scope) *Error {
 	if name == "" {
 		return l.Errorf(t, "zero-length shared network name")
 	}
-	if b := l.Next(); !b.IsPunct('{') {
+	b := l.Next()
+	if !b.IsPunct('{') {
 		return l.Errorf(b, "shared-network %q: expected '{', found %s", name, b.describe())
 	}
 	sb := p.newShared(&SharedNetwork{Name: name, Pos: Position{l.File(), t.Line}})
-	return p.body(l, &scope{kind: scopeShared, shared: sb})
+	return p.body(l, b, &scope{kind: scopeShared, shared: sb})
 }
 
 // subnet parses `subnet A.B.C.D netmask M.M.M.M { ... }`.
@@ -69,7 +70,8 @@ func (p *confParser) subnet(l *Lexer, t Token, sc *scope) *Error {
 	if prefix.Masked().Addr() != netAddr {
 		return l.Errorf(t, "subnet %s netmask %s: bad subnet number/mask combination (the network has host bits set)", netAddr, mask)
 	}
-	if b := l.Next(); !b.IsPunct('{') {
+	b := l.Next()
+	if !b.IsPunct('{') {
 		return l.Errorf(b, "subnet %s: expected '{', found %s", prefix, b.describe())
 	}
 	sub := &Subnet{Prefix: prefix, Pos: Position{l.File(), t.Line}}
@@ -80,7 +82,7 @@ func (p *confParser) subnet(l *Lexer, t Token, sc *scope) *Error {
 		// for the subnet alone, named "A.B.C.D/LEN" (confpars.c:451-519).
 		sb = p.newShared(&SharedNetwork{Name: prefix.String(), Implicit: true, Pos: sub.Pos})
 	}
-	if err := p.body(l, &scope{kind: scopeSubnet, shared: sb, subnet: sub}); err != nil {
+	if err := p.body(l, b, &scope{kind: scopeSubnet, shared: sb, subnet: sub}); err != nil {
 		return err
 	}
 	// dhcpd adds the subnet to its shared network after its body
@@ -137,8 +139,9 @@ func (p *confParser) group(l *Lexer, t Token, sc *scope) *Error {
 	if n := l.Peek(); n.Kind == Word || n.Kind == String {
 		l.Next()
 	}
-	if b := l.Next(); !b.IsPunct('{') {
+	b := l.Next()
+	if !b.IsPunct('{') {
 		return l.Errorf(b, "group: expected '{', found %s", b.describe())
 	}
-	return p.body(l, &scope{kind: scopeGroup})
+	return p.body(l, b, &scope{kind: scopeGroup})
 }

@@ -123,17 +123,14 @@ func (p *confParser) file(l *Lexer, sc *scope) *Error {
 	}
 }
 
-// body parses the statements of a block whose '{' was read, up to and
-// including its '}'.
-func (p *confParser) body(l *Lexer, sc *scope) *Error {
+// body parses the statements of a block whose '{' (open) was read, up to
+// and including its '}'.
+func (p *confParser) body(l *Lexer, open Token, sc *scope) *Error {
 	for {
 		t := l.Next()
 		switch {
 		case t.Kind == EOF:
-			if err := l.Err(); err != nil {
-				return err
-			}
-			return l.Errorf(t, "unexpected end of file: missing '}'")
+			return unclosed(l, open, t)
 		case t.IsPunct('}'):
 			return nil
 		}

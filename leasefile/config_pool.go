@@ -52,7 +52,8 @@ func (p *confParser) pool(l *Lexer, t Token, sc *scope) *Error {
 	default:
 		return l.Errorf(t, "pool declared outside of network (only in a subnet or shared-network)")
 	}
-	if b := l.Next(); !b.IsPunct('{') {
+	b := l.Next()
+	if !b.IsPunct('{') {
 		return l.Errorf(b, "pool: expected '{', found %s", b.describe())
 	}
 	sb := sc.shared
@@ -60,7 +61,7 @@ func (p *confParser) pool(l *Lexer, t Token, sc *scope) *Error {
 	// A range in a pool declared in a subnet belongs to that subnet; in a
 	// shared-network, to the subnet holding its low address (confpars.c:3828-3846).
 	inner := &scope{kind: scopePool, shared: sb, pool: pb, subnet: sc.subnet}
-	if err := p.body(l, inner); err != nil {
+	if err := p.body(l, b, inner); err != nil {
 		return err
 	}
 	if pb.declared == 0 {

@@ -23,7 +23,7 @@ func (p *confParser) skipStatement(l *Lexer, t Token) *Error {
 		case t.IsPunct('}'):
 			return l.Errorf(t, "missing ';' before '}'")
 		case t.IsPunct('{'):
-			if err := p.skipBody(l); err != nil {
+			if err := p.skipBody(l, t); err != nil {
 				return err
 			}
 			if l.Peek().IsPunct(';') {
@@ -35,14 +35,14 @@ func (p *confParser) skipStatement(l *Lexer, t Token) *Error {
 	}
 }
 
-// skipBody skips the statements of a block whose '{' was read, up to and
-// including its '}'.
-func (p *confParser) skipBody(l *Lexer) *Error {
+// skipBody skips the statements of a block whose '{' (open) was read, up
+// to and including its '}'.
+func (p *confParser) skipBody(l *Lexer, open Token) *Error {
 	for {
 		t := l.Next()
 		switch {
 		case t.Kind == EOF:
-			return endOfInput(l, t, "missing '}'")
+			return unclosed(l, open, t)
 		case t.IsPunct('}'):
 			return nil
 		}
@@ -97,6 +97,16 @@ func (p *confParser) skippedKey(l *Lexer, t Token) *Error {
 		}
 	}
 	return p.skipStatement(l, t)
+}
+
+// unclosed reports a block that the end of the file (eof) leaves open, at
+// the line of its '{' (open): that is where a typo such as
+// `max-lease-time 7200 oops {;` is, not at the end of the file.
+func unclosed(l *Lexer, open, eof Token) *Error {
+	if err := l.Err(); err != nil {
+		return err
+	}
+	return l.Errorf(open, "unexpected end of file (line %d): the '{' on this line is never closed", eof.Line)
 }
 
 // endOfInput reports the end of the input where more was expected: an

@@ -106,11 +106,14 @@ func (l *Lexer) skipFastDate() bool {
 
 // Statement kinds statementStart tells apart.
 const (
-	stmtToken   = iota // not recognised: use the tokenizer
-	stmtOther          // a lower-case statement the lease parser skips
-	stmtEnds           // "ends", consumed
-	stmtBinding        // "binding", consumed
-	stmtDate           // a time the parser does not need (starts, tstp, tsfp, atsfp, cltt), consumed
+	stmtToken    = iota // not recognised: use the tokenizer
+	stmtOther           // a lower-case statement the lease parser skips
+	stmtEnds            // "ends", consumed
+	stmtBinding         // "binding", consumed
+	stmtNext            // "next", consumed
+	stmtRewind          // "rewind", consumed
+	stmtReserved        // "reserved", consumed
+	stmtDate            // a time the parser does not need (starts, tstp, tsfp, atsfp, cltt), consumed
 )
 
 // fastLeaseKeyword reports whether the next record is a lease record, and
@@ -168,6 +171,20 @@ func (l *Lexer) statementStart() int {
 					l.pos = i + 7
 					return stmtBinding
 				}
+			case 'n':
+				if hasWord(src, i, "next") {
+					l.pos = i + 4
+					return stmtNext
+				}
+			case 'r':
+				if hasWord(src, i, "rewind") {
+					l.pos = i + 6
+					return stmtRewind
+				}
+				if hasWord(src, i, "reserved") {
+					l.pos = i + 8
+					return stmtReserved
+				}
 			case 's':
 				if hasWord(src, i, "starts") {
 					l.pos = i + 6
@@ -188,9 +205,9 @@ func (l *Lexer) statementStart() int {
 					l.pos = i + 5
 					return stmtDate
 				}
-				if hasWord(src, i, "abandoned") {
-					return stmtToken
-				}
+			}
+			if parsedKeyword(src, i) {
+				return stmtToken // not in dhcpd's lower case: the tokenizer reads it
 			}
 			return stmtOther
 		default:
@@ -202,6 +219,42 @@ func (l *Lexer) statementStart() int {
 	return stmtToken
 }
 
+// parsedKeyword reports whether the word at src[i:], which starts with a
+// lower-case letter, is in any case a keyword the lease parser reads rather
+// than skips: "eNDS" must not be skipped as an unknown statement. It runs
+// only for lines the switch in statementStart did not take.
+func parsedKeyword(src []byte, i int) bool {
+	switch src[i] {
+	case 'e':
+		return hasWordFold(src, i, "ends")
+	case 'b':
+		return hasWordFold(src, i, "binding")
+	case 'n':
+		return hasWordFold(src, i, "next")
+	case 'r':
+		return hasWordFold(src, i, "rewind") || hasWordFold(src, i, "reserved")
+	case 'a':
+		return hasWordFold(src, i, "abandoned")
+	case 'o':
+		return hasWordFold(src, i, "on")
+	}
+	return false
+}
+
+// hasWordFold is hasWord comparing ASCII letters without regard to case,
+// as dhcpd reads keywords (w is lower-case).
+func hasWordFold(src []byte, i int, w string) bool {
+	if len(src)-i < len(w) {
+		return false
+	}
+	for k := 0; k < len(w); k++ {
+		if c := src[i+k]; c != w[k] && c|0x20 != w[k] {
+			return false
+		}
+	}
+	return i+len(w) == len(src) || classes[src[i+len(w)]] != clsWord
+}
+
 // hasWord reports whether the word at src[i:] is exactly w.
 func hasWord(src []byte, i int, w string) bool {
 	if len(src)-i < len(w) || string(src[i:i+len(w)]) != w {
@@ -210,10 +263,21 @@ func hasWord(src []byte, i int, w string) bool {
 	return i+len(w) == len(src) || classes[src[i+len(w)]] != clsWord
 }
 
-// fastBindingState reads " state WORD;" after "binding".
-func (l *Lexer) fastBindingState() (BindingState, bool) {
+// fastBindingState reads " state WORD;" after "binding", or with
+// afterNext " binding state WORD;" after "next" or "rewind". The old words
+// "reserved" and "bootp" are left to the tokenizer.
+func (l *Lexer) fastBindingState(afterNext bool) (BindingState, bool) {
+	if l.peeked {
+		return 0, false
+	}
 	src := l.src
 	i := skipBlanks(src, l.pos)
+	if afterNext {
+		if !hasWord(src, i, "binding") {
+			return 0, false
+		}
+		i = skipBlanks(src, i+7)
+	}
 	if !hasWord(src, i, "state") {
 		return 0, false
 	}

@@ -13,11 +13,12 @@ import (
 )
 
 // LeaseFile follows dhcpd.leases across scrapes. dhcpd only appends to the
-// file, and now and then rewrites it whole under a new inode (facts §3.1), so
-// Update reads only the bytes appended since the last call, and starts over
-// when the path names a new file, the file shrank, or the bytes before the
-// point reached last time changed (the file was rewritten in place, as `cp`
-// or copytruncate do, and grew past that point again).
+// file, and now and then rewrites it whole under a new inode (server/db.c
+// new_lease_file), so Update reads only the bytes appended since the last
+// call, and starts over when the path names a new file, the file shrank, or
+// the bytes before the point reached last time changed (the file was
+// rewritten in place, as `cp` or copytruncate do, and grew past that point
+// again).
 //
 // The file is streamed through fixed buffers, never read whole: a 400 MB
 // file costs a few megabytes of lease state, not its size. A full read of a
@@ -81,7 +82,8 @@ const (
 var parallelMin int64 = 32 << 20
 
 // Update brings the state up to date with the file. It reads nothing when
-// the file has not changed.
+// the file has not changed. now stamps a full parse (LastFullParse); what
+// is read does not depend on it: states are worked out when counted.
 func (f *LeaseFile) Update(now time.Time) (UpdateResult, error) {
 	begin := time.Now()
 	file, err := os.Open(f.Path)
@@ -106,9 +108,9 @@ func (f *LeaseFile) Update(now time.Time) (UpdateResult, error) {
 	}
 	part := span{consumed: f.offset, line: f.line} // nothing new to read
 	if res.FullParse && fi.Size() >= parallelMin {
-		part, err = f.parseParallel(file, fi.Size(), uint32(now.Unix()))
+		part, err = f.parseParallel(file, fi.Size())
 	} else if fi.Size() > f.offset {
-		part, err = parseSpan(file, f.Path, f.offset, fi.Size(), f.line, f.db, uint32(now.Unix()))
+		part, err = parseSpan(file, f.Path, f.offset, fi.Size(), f.line, f.db)
 	}
 	if err != nil {
 		return res, err
@@ -161,9 +163,9 @@ type span struct {
 // parseSpan applies the complete records in [start, end) to db, streaming
 // through a buffer. A record cut by end is left for later (it is dhcpd's
 // unfinished write at the end of the file).
-func parseSpan(file *os.File, name string, start, end int64, line int, db *LeaseDB, now uint32) (span, error) {
+func parseSpan(file *os.File, name string, start, end int64, line int, db *LeaseDB) (span, error) {
 	s := span{consumed: start, line: line}
-	p := &leaseParser{db: db, now: now}
+	p := &leaseParser{db: db}
 	buf := make([]byte, 0, readChunk)
 	lex := NewLexer(name, nil)
 	pending := 0 // bytes at the front of buf not yet consumed
@@ -224,7 +226,7 @@ var recordStart = []byte("}\nlease ")
 // later record wins). If a slice does not end exactly where the next one
 // starts — the boundary guess fell inside something unusual — it falls back
 // to one sequential pass.
-func (f *LeaseFile) parseParallel(file *os.File, size int64, now uint32) (span, error) {
+func (f *LeaseFile) parseParallel(file *os.File, size int64) (span, error) {
 	workers := f.Workers
 	if workers <= 0 {
 		workers = min(runtime.GOMAXPROCS(0), 4)
@@ -240,7 +242,7 @@ func (f *LeaseFile) parseParallel(file *os.File, size int64, now uint32) (span, 
 		}
 	}
 	if len(starts) == 1 {
-		return parseSpan(file, f.Path, 0, size, 1, f.db, now)
+		return parseSpan(file, f.Path, 0, size, 1, f.db)
 	}
 	ends := append(starts[1:], size)
 	spans := make([]span, len(starts))
@@ -252,7 +254,7 @@ func (f *LeaseFile) parseParallel(file *os.File, size int64, now uint32) (span, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			spans[k], errs[k] = parseSpan(file, f.Path, starts[k], ends[k], 1, dbs[k], now)
+			spans[k], errs[k] = parseSpan(file, f.Path, starts[k], ends[k], 1, dbs[k])
 		}()
 	}
 	wg.Wait()
@@ -262,7 +264,7 @@ func (f *LeaseFile) parseParallel(file *os.File, size int64, now uint32) (span, 
 		}
 		if k < len(starts)-1 && spans[k].consumed != ends[k] {
 			f.db = NewLeaseDB()
-			return parseSpan(file, f.Path, 0, size, 1, f.db, now)
+			return parseSpan(file, f.Path, 0, size, 1, f.db)
 		}
 	}
 	// Merge in file order; line numbers of later slices continue the earlier ones.

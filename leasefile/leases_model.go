@@ -5,7 +5,8 @@ import (
 )
 
 // BindingState is a lease's binding state, numbered as dhcpd numbers it
-// (includes/dhcpd.h FTS_*); 0 means "no record".
+// (includes/dhcpd.h FTS_*); 0 means "no record". StateReserved is not a
+// dhcpd state but a counting bucket (see Lease.Bucket).
 type BindingState uint8
 
 const (
@@ -17,12 +18,17 @@ const (
 	StateAbandoned
 	StateReset
 	StateBackup
+	// StateReserved counts free and backup leases with the reserved flag:
+	// dhcpd keeps them on the pool's reserved queue, out of its free and
+	// backup counts (server/mdb.c:2688-2743).
+	StateReserved
 )
 
-// BindingStates lists the states a pool's addresses are counted by.
-var BindingStates = []BindingState{StateFree, StateActive, StateExpired, StateReleased, StateAbandoned, StateReset, StateBackup}
+// BindingStates lists the buckets a pool's addresses are counted by; they
+// sum to the pool's size.
+var BindingStates = []BindingState{StateFree, StateActive, StateExpired, StateReleased, StateAbandoned, StateReset, StateBackup, StateReserved}
 
-var stateNames = [...]string{"none", "free", "active", "expired", "released", "abandoned", "reset", "backup"}
+var stateNames = [...]string{"none", "free", "active", "expired", "released", "abandoned", "reset", "backup", "reserved"}
 
 func (s BindingState) String() string {
 	if int(s) < len(stateNames) {
@@ -31,48 +37,201 @@ func (s BindingState) String() string {
 	return "invalid"
 }
 
-// parseBindingState maps the word after `binding state`. "reserved" and
-// "bootp" are pre-4.x spellings of an active lease with a flag
-// (confpars.c:3133-3685).
-func parseBindingState(t Token) (BindingState, bool) {
+// Counts holds a pool's addresses by bucket, indexed by BindingState
+// (StateNone unused).
+type Counts [StateReserved + 1]uint64
+
+// Total is the number of addresses counted.
+func (c *Counts) Total() uint64 {
+	var n uint64
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// parseBindingState maps the word after `binding state` (also after `next
+// binding state` and `rewind binding state`). "reserved" and "bootp" are
+// pre-4.x spellings of an active lease with a flag; reserved reports the
+// reserved flag (server/confpars.c:3352-3392).
+func parseBindingState(t Token) (s BindingState, reserved, ok bool) {
 	for s := StateFree; s <= StateBackup; s++ {
 		if t.Is(stateNames[s]) {
-			return s, true
+			return s, false, true
 		}
 	}
-	if t.Is("reserved") || t.Is("bootp") {
-		return StateActive, true
+	switch {
+	case t.Is("reserved"):
+		return StateActive, true, true
+	case t.Is("bootp"):
+		return StateActive, false, true
 	}
-	return StateNone, false
+	return StateNone, false, false
 }
 
 // NeverTime is dhcpd's "never" (MAX_TIME): 0x7FFFFFFF.
 const NeverTime = 0x7FFFFFFF
 
-// Lease is what the exporter keeps of an address's last lease record.
+// Lease is what the exporter keeps of an address's last lease record: the
+// part of it dhcpd's state machine looks at (docs/lease-states.md).
 type Lease struct {
+	// State is the record's binding state. A record without one (old or
+	// hand-made files) reads as active with next state free: dhcpd makes
+	// it active if it has not ended, else free, with next state free
+	// either way (server/confpars.c:3654-3677), which comes to the same
+	// at any time.
 	State BindingState
-	Ends  uint32 // Unix seconds; 0 unset, NeverTime never
+	// Next is where State moves when the lease ends; without a `next
+	// binding state` line it is State itself: the lease stays as it is
+	// (server/confpars.c:3395-3405).
+	Next BindingState
+	// Reserved is the reserved flag (`reserved;`, or the old state word
+	// "reserved").
+	Reserved bool
+	Ends     uint32 // Unix seconds; 0 when absent (already due), NeverTime never
 }
 
-// Effective is the state dhcpd would report now: an active lease whose end
-// has passed only waits for dhcpd to write its expiry (facts §3.10).
-func (l Lease) Effective(now uint32) BindingState {
-	if l.State == StateActive && l.Ends != 0 && l.Ends != NeverTime && l.Ends <= now {
-		return StateExpired
+// due reports whether dhcpd's pool timer acts on a lease ending at ends:
+// its sort time is its end (server/mdb.c:2688-2745), and it moves once that
+// is not after now (server/mdb.c:1985-1989). An absent end (0) is due at
+// once, "never" (MAX_TIME) never is.
+func due(ends, now uint32) bool {
+	return ends <= min(now, NeverTime-1)
+}
+
+// Pool timer queues, in the order pool_timer walks them (server/mdb.c:1920-1940).
+const (
+	queueFree = iota
+	queueActive
+	queueExpired // expired, released, reset
+	queueAbandoned
+	queueBackup
+	queueReserved // free and backup with the reserved flag
+)
+
+func (l Lease) queue() int {
+	switch l.State {
+	case StateFree:
+		if l.Reserved {
+			return queueReserved
+		}
+		return queueFree
+	case StateActive:
+		return queueActive
+	case StateAbandoned:
+		return queueAbandoned
+	case StateBackup:
+		if l.Reserved {
+			return queueReserved
+		}
+		return queueBackup
+	}
+	return queueExpired
+}
+
+// Effective returns the lease as dhcpd holds it at now, in a pool with or
+// without a failover peer (docs/lease-states.md):
+//
+//   - in a pool without failover, a backup lease is free (server/mdb.c:2782-2791);
+//   - once the lease has ended it moves to its next state, as pool_timer
+//     moves it (server/mdb.c:1940-2025), and takes the next state dhcpd
+//     gives the new one (server/mdb.c:1636-1664); it goes on moving while
+//     it lands on a queue pool_timer has not walked yet in that pass;
+//   - in a failover pool, expired, released and reset leases do not move on
+//     a timeout: they wait for the peer (server/mdb.c:1945-1970).
+//
+// It does not know the failover state: a secondary in normal state leaves
+// ended active leases to the primary, partner-down frees expired leases,
+// and a server out of touch with its peer may rewind a lease.
+func (l Lease) Effective(now uint32, failover bool) Lease {
+	return l.effective(due(l.Ends, now), failover)
+}
+
+func (l Lease) effective(due, failover bool) Lease {
+	if !failover && l.State == StateBackup {
+		l.State, l.Next = StateFree, StateFree
+	}
+	if !due {
+		return l
+	}
+	q := l.queue()
+	for l.Next != l.State && !(failover && q == queueExpired) {
+		l.State = l.Next
+		switch l.State {
+		case StateActive:
+			l.Next = StateFree
+			if failover {
+				l.Next = StateExpired
+			}
+		case StateExpired, StateReleased, StateAbandoned, StateReset:
+			l.Next = StateFree
+		}
+		// A lease moved onto a queue already walked waits for the
+		// pool's next timer.
+		nq := l.queue()
+		if nq <= q {
+			break
+		}
+		q = nq
+	}
+	return l
+}
+
+// Bucket is the bucket the lease is counted in: its state, or
+// StateReserved for a free or backup lease with the reserved flag.
+func (l Lease) Bucket() BindingState {
+	if q := l.queue(); q == queueReserved {
+		return StateReserved
 	}
 	return l.State
 }
 
+// A lease is packed into one byte: state in bits 0-2, next state in bits
+// 3-5, the reserved flag in bit 6. 0 means no record.
+const (
+	packNextShift = 3
+	packReserved  = 1 << 6
+	packDue       = 1 << 7 // not stored: marks a due lease in bucketTable's index
+)
+
+func (l Lease) pack() uint8 {
+	b := uint8(l.State) | uint8(l.Next)<<packNextShift
+	if l.Reserved {
+		b |= packReserved
+	}
+	return b
+}
+
+func unpack(b uint8) Lease {
+	return Lease{State: BindingState(b & 7), Next: BindingState(b >> packNextShift & 7), Reserved: b&packReserved != 0}
+}
+
+// bucketTable[failover][packed | packDue if due] is the bucket of a packed
+// lease: counting a pool is one table look-up per address.
+var bucketTable = func() (t [2][256]BindingState) {
+	for fo := range t {
+		for k := range t[fo] {
+			l := unpack(uint8(k) &^ packDue)
+			if l.State == StateNone || l.State > StateBackup || l.Next == StateNone || l.Next > StateBackup {
+				t[fo][k] = StateFree // no record (the rest never occurs)
+				continue
+			}
+			t[fo][k] = l.effective(k&packDue != 0, fo == 1).Bucket()
+		}
+	}
+	return t
+}()
+
 // leaseChunk holds the leases of one /24: dense arrays keep a million
 // addresses in a few megabytes, where a map would take tens.
 type leaseChunk struct {
-	state [256]BindingState
-	ends  [256]uint32
+	rec  [256]uint8 // packed lease, 0 when no record
+	ends [256]uint32
 }
 
 // LeaseDB is the state of a lease file: the last record of every address.
-// A later record for an address replaces the earlier one entirely.
+// A later record for an address replaces the earlier one entirely, as dhcpd
+// replaces the lease object (server/mdb.c:1111-1146).
 type LeaseDB struct {
 	chunks    map[uint32]*leaseChunk // by address >> 8
 	addresses int
@@ -92,10 +251,10 @@ func (db *LeaseDB) set(ip uint32, l Lease) {
 		c = new(leaseChunk)
 		db.chunks[ip>>8] = c
 	}
-	if c.state[ip&0xff] == StateNone {
+	if c.rec[ip&0xff] == 0 {
 		db.addresses++
 	}
-	c.state[ip&0xff], c.ends[ip&0xff] = l.State, l.Ends
+	c.rec[ip&0xff], c.ends[ip&0xff] = l.pack(), l.Ends
 }
 
 // Get returns the last lease record of an address.
@@ -108,15 +267,30 @@ func (db *LeaseDB) Get(a netip.Addr) (Lease, bool) {
 
 func (db *LeaseDB) get(ip uint32) (Lease, bool) {
 	c := db.chunks[ip>>8]
-	if c == nil || c.state[ip&0xff] == StateNone {
+	if c == nil || c.rec[ip&0xff] == 0 {
 		return Lease{}, false
 	}
-	return Lease{c.state[ip&0xff], c.ends[ip&0xff]}, true
+	l := unpack(c.rec[ip&0xff])
+	l.Ends = c.ends[ip&0xff]
+	return l, true
 }
 
-// CountRange adds the effective states of every address of r to counts;
-// addresses without a record are free (dhcpd never writes untouched ones).
-func (db *LeaseDB) CountRange(r Range, now uint32, counts *[StateBackup + 1]uint64) {
+// CountPool adds to counts the bucket of every address of the pool as dhcpd
+// holds it at now (Lease.Effective, Lease.Bucket): whether the pool has a
+// failover peer changes where ended leases go. Addresses without a record
+// are free (dhcpd writes no record for an address never used).
+func (db *LeaseDB) CountPool(p *Pool, now uint32, counts *Counts) {
+	tbl := &bucketTable[0]
+	if p.FailoverPeer != "" {
+		tbl = &bucketTable[1]
+	}
+	limit := min(now, NeverTime-1)
+	for _, r := range p.Ranges {
+		db.countRange(r, tbl, limit, counts)
+	}
+}
+
+func (db *LeaseDB) countRange(r Range, tbl *[256]BindingState, limit uint32, counts *Counts) {
 	lo, hi := addrUint32(r.Low), addrUint32(r.High)
 	for ip := uint64(lo); ip <= uint64(hi); {
 		c := db.chunks[uint32(ip)>>8]
@@ -128,12 +302,11 @@ func (db *LeaseDB) CountRange(r Range, now uint32, counts *[StateBackup + 1]uint
 		}
 		for ; ip <= end; ip++ {
 			i := ip & 0xff
-			l := Lease{c.state[i], c.ends[i]}
-			if l.State == StateNone {
-				counts[StateFree]++
-			} else {
-				counts[l.Effective(now)]++
+			k := c.rec[i]
+			if c.ends[i] <= limit {
+				k |= packDue
 			}
+			counts[tbl[k]]++
 		}
 	}
 }
@@ -144,21 +317,21 @@ func (db *LeaseDB) merge(other *LeaseDB) {
 		c := db.chunks[key]
 		if c == nil {
 			db.chunks[key] = oc
-			for _, s := range oc.state {
-				if s != StateNone {
+			for _, b := range oc.rec {
+				if b != 0 {
 					db.addresses++
 				}
 			}
 			continue
 		}
-		for i, s := range oc.state {
-			if s == StateNone {
+		for i, b := range oc.rec {
+			if b == 0 {
 				continue
 			}
-			if c.state[i] == StateNone {
+			if c.rec[i] == 0 {
 				db.addresses++
 			}
-			c.state[i], c.ends[i] = s, oc.ends[i]
+			c.rec[i], c.ends[i] = b, oc.ends[i]
 		}
 	}
 }

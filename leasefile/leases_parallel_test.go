@@ -20,7 +20,19 @@ func TestParallelParseEqualsSequential(t *testing.T) {
 	if err := leasegen.WriteLeases(&buf, o); err != nil {
 		t.Fatal(err)
 	}
-	data := buf.Bytes()
+	// Flag one record in 50 reserved, and give one in 70 its next state
+	// before its binding state, so the slices carry every packed field.
+	var data []byte
+	for i, rec := range bytes.SplitAfter(buf.Bytes(), []byte("}\n")) {
+		if i%50 == 7 {
+			rec = bytes.Replace(rec, []byte("  rewind binding state free;\n"), []byte("  rewind binding state free;\n  reserved;\n"), 1)
+		}
+		if i%70 == 3 {
+			rec = bytes.Replace(rec, []byte("  next binding state free;\n"), nil, 1)
+			rec = bytes.Replace(rec, []byte("  cltt "), []byte("  next binding state expired;\n  cltt "), 1)
+		}
+		data = append(data, rec...)
+	}
 	// A malformed record three quarters in, to check line numbers.
 	cut := bytes.Index(data[len(data)*3/4:], []byte("}\nlease ")) + len(data)*3/4 + 2
 	bad := []byte("lease 10.0.0.2 {\n  binding state sleepy;\n}\n")
@@ -55,6 +67,7 @@ func TestParallelParseEqualsSequential(t *testing.T) {
 		if par.DB().Addresses() != seq.DB().Addresses() {
 			t.Fatalf("workers %d: %d addresses, sequential %d", workers, par.DB().Addresses(), seq.DB().Addresses())
 		}
+		reserved, early := 0, 0
 		for _, p := range o.PoolList() {
 			for ip := p.Low; ip.Compare(p.High) <= 0; ip = ip.Next() {
 				a, _ := par.DB().Get(ip)
@@ -62,7 +75,16 @@ func TestParallelParseEqualsSequential(t *testing.T) {
 				if a != b {
 					t.Fatalf("workers %d: %s: %+v, sequential %+v", workers, ip, a, b)
 				}
+				if a.Reserved {
+					reserved++
+				}
+				if a.Next == StateExpired {
+					early++
+				}
 			}
+		}
+		if !sameState(par.DB(), seq.DB()) || reserved == 0 || early == 0 {
+			t.Fatalf("workers %d: states differ, or the file lacks reserved (%d) or early next-state (%d) records", workers, reserved, early)
 		}
 		// It continues incrementally from where the workers stopped.
 		f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)

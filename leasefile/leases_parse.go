@@ -13,12 +13,12 @@ const (
 // leaseParser applies the records of dhcpd.leases text to a LeaseDB.
 type leaseParser struct {
 	db  *LeaseDB
-	now uint32 // for leases without a binding state
 	err *Error // the malformed record's error
 }
 
-// record reads one top-level record (facts §3.3-3.9). A record whose end is
-// not in the data yet is incomplete, never an error: dhcpd may be writing it.
+// record reads one top-level record (server/confpars.c:269-318). A record
+// whose end is not in the data yet is incomplete, never an error: dhcpd may
+// be writing it.
 func (p *leaseParser) record(l *Lexer) recordStatus {
 	if l.fastLeaseKeyword() {
 		return p.lease(l, Token{Kind: Word, Line: l.line})
@@ -91,7 +91,77 @@ func (p *leaseParser) malformed(l *Lexer, err *Error) recordStatus {
 	return recordMalformed
 }
 
-// lease reads `lease A.B.C.D { ... }` and keeps its binding state and end.
+// leaseRecord collects what one lease record says, as
+// parse_lease_declaration does (server/confpars.c:3133-3685).
+type leaseRecord struct {
+	lease    Lease
+	hasState bool // a `binding state` (or `abandoned;`) line
+	hasNext  bool // a `next binding state` line
+}
+
+// state applies `binding state S`: without a `next binding state` line so
+// far, the next state is S too (server/confpars.c:3395-3405).
+func (r *leaseRecord) state(s BindingState, reserved bool) {
+	r.lease.State, r.hasState = s, true
+	if !r.hasNext {
+		r.lease.Next = s
+	}
+	r.lease.Reserved = r.lease.Reserved || reserved
+}
+
+// next applies `next binding state S`, whichever line comes first.
+func (r *leaseRecord) next(s BindingState, reserved bool) {
+	r.lease.Next, r.hasNext = s, true
+	r.lease.Reserved = r.lease.Reserved || reserved
+}
+
+// stateStatement reads the rest of a `binding state`, `next binding state`
+// or `rewind binding state` statement (kind stmtBinding, stmtNext or
+// stmtRewind) after its first word, and applies it.
+func (r *leaseRecord) stateStatement(l *Lexer, kind int) *Error {
+	s, ok := l.fastBindingState(kind != stmtBinding)
+	reserved := false
+	if !ok {
+		if kind != stmtBinding {
+			if err := expectWord(l, "binding"); err != nil {
+				return err
+			}
+		}
+		var err *Error
+		if s, reserved, err = readBindingState(l); err != nil {
+			return err
+		}
+	}
+	switch kind {
+	case stmtBinding:
+		r.state(s, reserved)
+	case stmtNext:
+		r.next(s, reserved)
+	default:
+		// The rewind state matters only to a failover server out of
+		// touch with its peer (server/mdb.c:2004-2015); its word still
+		// sets the reserved flag.
+		r.lease.Reserved = r.lease.Reserved || reserved
+	}
+	return nil
+}
+
+// finish completes a record at its '}'. Without a binding state dhcpd
+// makes the lease active if it has not ended (or has statements to run on
+// expiry or release), else free, and its next state free in both cases:
+// the failover branches of server/confpars.c:3654-3677 never run, as the
+// lease has no pool while it is parsed (server/confpars.c:281-282 enters it
+// after). Counted at any time, that is an active lease with next state
+// free, so the record does not depend on when it was read.
+func (r *leaseRecord) finish() Lease {
+	if !r.hasState {
+		r.lease.State, r.lease.Next = StateActive, StateFree
+	}
+	return r.lease
+}
+
+// lease reads `lease A.B.C.D { ... }` and keeps its binding states, its
+// reserved flag and its end.
 func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 	ip, ok := l.fastIPv4()
 	if !ok {
@@ -107,19 +177,14 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 		}
 	}
 
-	var lease Lease
-	hasState := false
-	onExpiryOrRelease := false // an `on expiry` or `on release` statement
+	var rec leaseRecord
 	for {
 		// Fast path: dhcpd writes one lower-case statement per line. Look at
-		// the statement's first bytes; only ends and binding state are
-		// read, every other statement is skipped byte by byte from its
-		// first letter, without tokenizing it.
-		switch l.statementStart() {
+		// the statement's first bytes; only ends, the binding states and
+		// reserved are read, every other statement is skipped byte by byte
+		// from its first letter, without tokenizing it.
+		switch kind := l.statementStart(); kind {
 		case stmtOther:
-			if hasWord(l.src, l.pos, "on") {
-				break // to the tokenizer, which reads the events
-			}
 			if st, ok := p.skipInRecord(l); !ok {
 				return st
 			}
@@ -139,36 +204,27 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 					return p.malformed(l, err)
 				}
 			}
-			lease.Ends = ends
+			rec.lease.Ends = ends
 			continue
-		case stmtBinding:
-			st, ok := l.fastBindingState()
-			if !ok {
-				var err *Error
-				if st, err = readBindingState(l); err != nil {
-					return p.malformed(l, err)
-				}
+		case stmtBinding, stmtNext, stmtRewind:
+			if err := rec.stateStatement(l, kind); err != nil {
+				return p.malformed(l, err)
 			}
-			lease.State, hasState = st, true
+			continue
+		case stmtReserved:
+			// `reserved;` sets the flag; dhcpd skips what may follow up
+			// to the ';' (server/confpars.c:3301-3305).
+			rec.lease.Reserved = true
+			if st, ok := p.skipInRecord(l); !ok {
+				return st
+			}
 			continue
 		}
 		// Anything else goes through the tokenizer.
 		t := l.Next()
 		switch {
 		case t.IsPunct('}'):
-			if !hasState {
-				// confpars.c:3654-3677: active while it has not ended or
-				// when it has something to do on expiry or release, else
-				// free. (In a failover pool dhcpd makes an ended one
-				// expired, not free; the lease file does not say which
-				// pool it is in. Only old or hand-made files lack a
-				// binding state.)
-				lease.State = StateFree
-				if lease.Ends > p.now || onExpiryOrRelease {
-					lease.State = StateActive
-				}
-			}
-			p.db.set(ip, lease)
+			p.db.set(ip, rec.finish())
 			return recordDone
 		case t.Kind == EOF:
 			return recordIncomplete
@@ -177,28 +233,38 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 			if err != nil {
 				return p.malformed(l, err)
 			}
-			lease.Ends = ends
+			rec.lease.Ends = ends
 		case t.Is("binding"):
-			s, err := readBindingState(l)
-			if err != nil {
+			if err := rec.stateStatement(l, stmtBinding); err != nil {
 				return p.malformed(l, err)
 			}
-			lease.State, hasState = s, true
+		case t.Is("next"):
+			if err := rec.stateStatement(l, stmtNext); err != nil {
+				return p.malformed(l, err)
+			}
+		case t.Is("rewind"):
+			if err := rec.stateStatement(l, stmtRewind); err != nil {
+				return p.malformed(l, err)
+			}
+		case t.Is("reserved"):
+			rec.lease.Reserved = true
+			if st, ok := p.skipInRecord(l); !ok {
+				return st
+			}
 		case t.Is("abandoned"):
-			// old files: `abandoned;`
-			lease.State, hasState = StateAbandoned, true
+			// old files: `abandoned;` sets both states
+			// (server/confpars.c:3314-3319).
+			rec.lease.State, rec.lease.Next, rec.hasState = StateAbandoned, StateAbandoned, true
 			if st, ok := p.skipInRecord(l); !ok {
 				return st
 			}
 		case t.Is("on"):
-			hit, err := readOnEvents(l)
-			if err != nil {
+			if err := readOnEvents(l); err != nil {
 				if l.atEnd() {
 					return recordIncomplete
 				}
 				return p.malformed(l, err)
 			}
-			onExpiryOrRelease = onExpiryOrRelease || hit
 		case t.IsPunct('{') || t.IsPunct(';'):
 			return p.malformed(l, l.Errorf(t, "lease %s: unexpected %s", uint32Addr(ip), t.describe()))
 		default:
@@ -215,10 +281,10 @@ func (p *leaseParser) skipBadHeader(l *Lexer, err *Error) recordStatus {
 }
 
 // readOnEvents reads the rest of `on EVENT [or EVENT]... { STATEMENTS }`
-// after `on` and reports whether it runs on expiry or release, which keeps
-// a lease without a binding state active (confpars.c:3655-3657).
-func readOnEvents(l *Lexer) (bool, *Error) {
-	hit := false
+// after `on`. dhcpd drops a record whose on statement it cannot parse
+// (server/confpars.c:3486-3492). Which events it names does not matter to
+// the counts (see leaseRecord.finish).
+func readOnEvents(l *Lexer) *Error {
 	for {
 		// Peek first: a token that is not part of the statement (the
 		// record's '}') is left for the caller's recovery.
@@ -226,46 +292,69 @@ func readOnEvents(l *Lexer) (bool, *Error) {
 		switch {
 		case t.IsPunct('{'):
 			l.Next()
-			if err := l.SkipBlock(); err != nil {
-				return hit, err
-			}
-			return hit, nil
-		case t.Is("expiry") || t.Is("release"):
-			hit = true
-		case t.Is("commit") || t.Is("or"):
+			return l.SkipBlock()
+		case t.Is("expiry") || t.Is("release") || t.Is("commit") || t.Is("or"):
 		case t.Kind == EOF:
 			l.Next()
-			return hit, l.eofError(t, 0)
+			return l.eofError(t, 0)
 		default:
-			return hit, l.Errorf(t, "on: expected commit, expiry, release, or or '{', found %s", t.describe())
+			return l.Errorf(t, "on: expected commit, expiry, release, or or '{', found %s", t.describe())
 		}
 		l.Next()
 	}
 }
 
-// readBindingState reads `state WORD;` after `binding`.
-func readBindingState(l *Lexer) (BindingState, *Error) {
-	if st := l.Next(); !st.Is("state") {
-		return 0, l.Errorf(st, "expected \"binding state\", found %s", st.describe())
+// nextInStatement is Next for the readers of a statement inside a lease
+// record: a '}' is left unread, so that after an error the record is
+// skipped up to that '}' and no further ("binding state active }").
+func (l *Lexer) nextInStatement() Token {
+	if t := l.Peek(); t.IsPunct('}') {
+		return t
 	}
-	w := l.Next()
-	s, ok := parseBindingState(w)
+	return l.Next()
+}
+
+// expectSemiInRecord is expectSemi with nextInStatement.
+func expectSemiInRecord(l *Lexer, what string) *Error {
+	if t := l.nextInStatement(); !t.IsPunct(';') {
+		return l.Errorf(t, "%s: expected ';', found %s", what, t.describe())
+	}
+	return nil
+}
+
+// expectWord reads the word w.
+func expectWord(l *Lexer, w string) *Error {
+	if t := l.nextInStatement(); !t.Is(w) {
+		return l.Errorf(t, "expected %q, found %s", w, t.describe())
+	}
+	return nil
+}
+
+// readBindingState reads `state WORD;` after `binding` (or `next binding`,
+// `rewind binding`); reserved reports the reserved flag the old word
+// "reserved" sets.
+func readBindingState(l *Lexer) (s BindingState, reserved bool, err *Error) {
+	if st := l.nextInStatement(); !st.Is("state") {
+		return 0, false, l.Errorf(st, "expected \"binding state\", found %s", st.describe())
+	}
+	w := l.nextInStatement()
+	s, reserved, ok := parseBindingState(w)
 	if !ok {
-		return 0, l.Errorf(w, "unknown binding state %s", w.describe())
+		return 0, false, l.Errorf(w, "unknown binding state %s", w.describe())
 	}
-	return s, expectSemi(l, "binding state")
+	return s, reserved, expectSemiInRecord(l, "binding state")
 }
 
 // readDate reads what follows a time keyword, up to and including ';':
 // `W YYYY/MM/DD HH:MM:SS [OFFSET];` in UTC, `never;`, or `epoch N;`
 // (common/parse.c:942-1163). Years from 2038 on read as never.
 func readDate(l *Lexer) (uint32, *Error) {
-	t := l.Next()
+	t := l.nextInStatement()
 	switch {
 	case t.Is("never"):
-		return NeverTime, expectSemi(l, "date")
+		return NeverTime, expectSemiInRecord(l, "date")
 	case t.Is("epoch"):
-		n := l.Next()
+		n := l.nextInStatement()
 		v, ok := atoiBytes(n)
 		if !ok {
 			return 0, l.Errorf(n, "expected seconds after epoch, found %s", n.describe())
@@ -273,7 +362,7 @@ func readDate(l *Lexer) (uint32, *Error) {
 		if v > NeverTime {
 			v = NeverTime
 		}
-		return uint32(v), expectSemi(l, "date")
+		return uint32(v), expectSemiInRecord(l, "date")
 	}
 	if _, ok := atoiBytes(t); !ok {
 		return 0, l.Errorf(t, "expected a date, found %s", t.describe())
@@ -282,11 +371,11 @@ func readDate(l *Lexer) (uint32, *Error) {
 	seps := [6]byte{0, '/', '/', 0, ':', ':'}
 	for i := range f {
 		if seps[i] != 0 {
-			if s := l.Next(); !s.IsPunct(seps[i]) {
+			if s := l.nextInStatement(); !s.IsPunct(seps[i]) {
 				return 0, l.Errorf(s, "malformed date: expected '%c', found %s", seps[i], s.describe())
 			}
 		}
-		n := l.Next()
+		n := l.nextInStatement()
 		v, ok := atoiBytes(n)
 		if !ok {
 			return 0, l.Errorf(n, "malformed date: expected a number, found %s", n.describe())
@@ -297,7 +386,7 @@ func readDate(l *Lexer) (uint32, *Error) {
 	if n := l.Peek(); n.Kind == Word {
 		// An optional time zone offset in seconds, added to the time as
 		// dhcpd does (common/parse.c parse_date_core: "+ sec + tzoff").
-		l.Next()
+		l.nextInStatement()
 		neg := n.Text[0] == '-'
 		txt := n
 		if neg {
@@ -312,7 +401,7 @@ func readDate(l *Lexer) (uint32, *Error) {
 		}
 		offset = v
 	}
-	if err := expectSemi(l, "date"); err != nil {
+	if err := expectSemiInRecord(l, "date"); err != nil {
 		return 0, err
 	}
 	year := f[0]

@@ -19,6 +19,16 @@ func TestMissingSemicolonBeforeBraceDoesNotStall(t *testing.T) {
 		"lease 10.0.0.2 { abandoned }",
 		"lease 10.0.0.2 { hardware ethernet 02:00:00:00:00:01 }",
 		"lease 10.0.0.2 { on expiry }",
+		"lease 10.0.0.2 { binding state active }",
+		"lease 10.0.0.2 { binding }",
+		"lease 10.0.0.2 { ends never }",
+		"lease 10.0.0.2 { ends 0 2026/11/22 12:00:00 }",
+		"lease 10.0.0.2 { next binding state free }",
+		"lease 10.0.0.2 { next }",
+		"lease 10.0.0.2 { rewind binding state free }",
+		"lease 10.0.0.2 { reserved }",
+		"LEASE 10.0.0.2 { NEXT BINDING STATE FREE }",
+		"LEASE 10.0.0.2 { RESERVED }",
 	} {
 		t.Run(bad, func(t *testing.T) {
 			lf, res := parseString(t, bad+"\nlease 10.0.0.1 { binding state active; ends never; }\n")
@@ -71,26 +81,42 @@ func TestRewriteInPlaceThatGrewIsReadAgain(t *testing.T) {
 	}
 }
 
-// A lease without a binding state is active while it has not ended, or
-// when it has statements to run on expiry or release (confpars.c:3655).
+// A lease without a binding state is active while it has not ended, then
+// free, in a pool with or without failover: dhcpd decides while the lease
+// has no pool yet (server/confpars.c:3654-3677), and gives an active one
+// next state free. Statements to run on expiry or release only keep it
+// active until the pool timer, which frees it at once. So a record without
+// a binding state reads as active with next state free, whenever it is read.
 func TestLeaseWithoutBindingState(t *testing.T) {
 	past, future := "ends 4 2020/01/02 03:04:05;", "ends never;"
 	cases := []struct {
-		body string
-		want BindingState
+		body  string
+		state BindingState // as read
+		now   BindingState // the bucket, with and without failover
 	}{
-		{past, StateFree},
-		{future, StateActive},
-		{past + ` on expiry { set a = "b"; }`, StateActive},
-		{past + ` on commit or release { set a = "b"; }`, StateActive},
-		{past + ` ON EXPIRY { set a = "}"; }`, StateActive},
-		{past + ` on commit { set a = "b"; }`, StateFree},
-		{past + ` on expiry { set a = "b"; } binding state free;`, StateFree},
+		{past, StateActive, StateFree},
+		{"", StateActive, StateFree}, // no end: due at once
+		{future, StateActive, StateActive},
+		{"ends 4 2026/11/22 14:50:29;", StateActive, StateActive},
+		{past + ` on expiry { set a = "b"; }`, StateActive, StateFree},
+		{past + ` on commit or release { set a = "b"; }`, StateActive, StateFree},
+		{past + ` ON EXPIRY { set a = "}"; }`, StateActive, StateFree},
+		{past + ` on commit { set a = "b"; }`, StateActive, StateFree},
+		{past + ` next binding state expired;`, StateActive, StateFree}, // dhcpd overrides the next state
+		{past + ` reserved;`, StateActive, StateReserved},
+		{future + ` reserved;`, StateActive, StateActive},
+		{past + ` on expiry { set a = "b"; } binding state free;`, StateFree, StateFree},
 	}
 	for _, c := range cases {
 		lf, res := parseString(t, "lease 10.0.0.1 { "+c.body+" }\n")
-		if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != c.want || res.Malformed != 0 {
-			t.Errorf("%s: %v (%+v, %v), want %v", c.body, l.State, res, lf.Stats().LastMalformed, c.want)
+		l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1"))
+		if l.State != c.state || res.Malformed != 0 {
+			t.Errorf("%s: %v (%+v, %v), want %v", c.body, l.State, res, lf.Stats().LastMalformed, c.state)
+		}
+		for _, fo := range []bool{true, false} {
+			if got := l.Effective(uint32(testNow.Unix()), fo).Bucket(); got != c.now {
+				t.Errorf("%s (failover %v): bucket %v, want %v", c.body, fo, got, c.now)
+			}
 		}
 	}
 }

@@ -12,7 +12,8 @@ import (
 // now is 2026-11-22 13:50:29 UTC, the lab seed's NOW.
 var testNow = time.Unix(1795355429, 0)
 
-// everyRecord holds every kind of record dhcpd 4.4 writes (facts §3).
+// everyRecord holds every kind of record dhcpd 4.4 writes, and the older
+// or hand-written forms it reads (docs/lease-states.md).
 const everyRecord = `# The format of this file is documented in the dhcpd.leases(5) manual page.
 # This lease file was written by isc-dhcp-4.4.3-P1
 
@@ -84,6 +85,32 @@ lease 192.0.2.106 {
   ends 0 2026/11/22 12:50:29 3600;
   binding state released;
 }
+lease 192.0.2.107 {
+  next binding state free;
+  binding state active;
+  ends 0 2026/11/22 12:00:00;
+}
+lease 192.0.2.108 {
+  ends 0 2026/11/22 12:00:00;
+  binding state reserved;
+  next binding state free;
+}
+lease 192.0.2.109 {
+  binding state free;
+  rewind binding state reserved;
+}
+lease 192.0.2.110 {
+  starts 0 2026/11/22 11:00:00;
+  ends 0 2026/11/22 12:00:00;
+  binding state expired;
+  next binding state free;
+  rewind binding state active;
+}
+lease 192.0.2.111 {
+  ends 0 2026/11/22 12:00:00;
+  next binding state free;
+  abandoned;
+}
 ia-na "\001\000\000\000\000\001\000\001" {
   cltt 0 2026/11/22 13:45:29;
   iaaddr 2001:db8::10 {
@@ -120,34 +147,49 @@ func TestEveryRecordKind(t *testing.T) {
 	if res.Malformed != 0 {
 		t.Fatalf("malformed %d: %v", res.Malformed, lf.Stats().LastMalformed)
 	}
-	if res.Records != 18 || !res.FullParse || lf.Stats().Offset != int64(len(everyRecord)) {
+	if res.Records != everyRecordCount || !res.FullParse || lf.Stats().Offset != int64(len(everyRecord)) {
 		t.Errorf("result %+v stats %+v", res, lf.Stats())
 	}
 	now := uint32(testNow.Unix())
+	const A, F, E, R, X, B, Q = StateActive, StateFree, StateExpired, StateReleased, StateAbandoned, StateBackup, StateReserved
 	cases := []struct {
-		ip        string
-		state     BindingState
-		effective BindingState
-		ends      uint32
+		ip             string
+		state, next    BindingState
+		reserved       bool
+		ends           uint32
+		failover, none BindingState // the bucket now, in a pool with and without failover
 	}{
-		{"192.0.2.100", StateActive, StateActive, 1795355429 + 3900}, // the later record replaced the first
-		{"192.0.2.101", StateBackup, StateBackup, NeverTime},
-		{"192.0.2.102", StateActive, StateExpired, 1795348800},       // ends has passed
-		{"192.0.2.103", StateActive, StateActive, 1795355429 + 3600}, // no binding state, not ended
-		{"192.0.2.104", StateFree, StateFree, 1795355429 - 3600},     // no binding state, ended
-		{"192.0.2.105", StateAbandoned, StateAbandoned, NeverTime},   // 2040 reads as never
-		{"192.0.2.106", StateReleased, StateReleased, 1795355429},    // time zone offset, added as dhcpd does
+		{"192.0.2.100", A, A, false, 1795355429 + 3900, A, A}, // the later record replaced the first
+		{"192.0.2.101", B, B, true, NeverTime, Q, Q},
+		{"192.0.2.102", A, A, false, 1795348800, A, A},        // ended, but no next state: stays active
+		{"192.0.2.103", A, F, false, 1795355429 + 3600, A, A}, // no binding state, not ended
+		{"192.0.2.104", A, F, false, 1795355429 - 3600, F, F}, // no binding state, ended
+		{"192.0.2.105", X, X, false, NeverTime, X, X},         // 2040 reads as never
+		{"192.0.2.106", R, R, false, 1795355429, R, R},        // time zone offset, added as dhcpd does
+		{"192.0.2.107", A, F, false, 1795348800, F, F},        // next before binding state still counts
+		{"192.0.2.108", A, F, true, 1795348800, Q, Q},         // old "reserved" state: active, flagged
+		{"192.0.2.109", F, F, true, 0, Q, Q},                  // the rewind word sets the flag too
+		{"192.0.2.110", E, F, false, 1795348800, E, F},        // expired waits for the peer only with failover
+		{"192.0.2.111", X, X, false, 1795348800, X, X},        // `abandoned;` sets the next state too
 	}
 	for _, c := range cases {
 		l, ok := lf.DB().Get(netip.MustParseAddr(c.ip))
-		if !ok || l.State != c.state || l.Effective(now) != c.effective || l.Ends != c.ends {
-			t.Errorf("%s: %+v (effective %v), want %v/%v ends %d", c.ip, l, l.Effective(now), c.state, c.effective, c.ends)
+		want := Lease{State: c.state, Next: c.next, Reserved: c.reserved, Ends: c.ends}
+		if !ok || l != want {
+			t.Errorf("%s: %+v, want %+v", c.ip, l, want)
+		}
+		fo, none := l.Effective(now, true).Bucket(), l.Effective(now, false).Bucket()
+		if fo != c.failover || none != c.none {
+			t.Errorf("%s: bucket %v with failover, %v without; want %v, %v", c.ip, fo, none, c.failover, c.none)
 		}
 	}
-	if _, ok := lf.DB().Get(netip.MustParseAddr("192.0.2.107")); ok {
+	if _, ok := lf.DB().Get(netip.MustParseAddr("192.0.2.120")); ok {
 		t.Error("absent address has a record")
 	}
 }
+
+// everyRecordCount is the number of top-level records in everyRecord.
+const everyRecordCount = 23
 
 func TestTruncatedTailWaitsForTheRest(t *testing.T) {
 	full := everyRecord
@@ -164,7 +206,7 @@ func TestTruncatedTailWaitsForTheRest(t *testing.T) {
 		f.WriteString(full[cut:])
 		f.Close()
 		res2, err := lf.Update(testNow)
-		if err != nil || res2.FullParse || res2.Malformed != 0 || res.Records+res2.Records != 18 {
+		if err != nil || res2.FullParse || res2.Malformed != 0 || res.Records+res2.Records != everyRecordCount {
 			t.Fatalf("cut %d: second update %+v %v (first %+v)", cut, res2, err, res)
 		}
 		if l, _ := lf.DB().Get(netip.MustParseAddr("192.0.2.100")); l.Ends != 1795355429+3900 {
@@ -260,7 +302,7 @@ lease 10.0.0.5 {
 	}
 }
 
-func TestLabSeedAndCountRange(t *testing.T) {
+func TestLabSeedAndCountPool(t *testing.T) {
 	b, err := os.ReadFile("testdata/primary.leases.seed")
 	if err != nil {
 		t.Fatal(err)
@@ -269,31 +311,42 @@ func TestLabSeedAndCountRange(t *testing.T) {
 	if res.Malformed != 0 || res.Records != 101 {
 		t.Fatalf("%+v", res)
 	}
-	// The seed was written at 13:50:29 with actives ending an hour later.
-	var counts [StateBackup + 1]uint64
 	r := Range{Low: netip.MustParseAddr("192.0.2.100"), High: netip.MustParseAddr("192.0.2.199")}
-	lf.DB().CountRange(r, uint32(testNow.Unix()), &counts)
-	want := map[BindingState]uint64{StateActive: 50, StateFree: 20, StateBackup: 16, StateExpired: 6, StateAbandoned: 4, StateReleased: 4}
-	for s, n := range want {
-		if counts[s] != n {
-			t.Errorf("%v: %d, want %d", s, counts[s], n)
+	fo := &Pool{FailoverPeer: "dhcp-failover", Ranges: []Range{r}}
+	plain := &Pool{Ranges: []Range{r}}
+	count := func(p *Pool, at time.Time) Counts {
+		var c Counts
+		lf.DB().CountPool(p, uint32(at.Unix()), &c)
+		if c.Total() != 100 {
+			t.Errorf("%d addresses counted, want 100: %v", c.Total(), c)
+		}
+		return c
+	}
+	check := func(name string, got Counts, want map[BindingState]uint64) {
+		t.Helper()
+		for _, s := range BindingStates {
+			if got[s] != want[s] {
+				t.Errorf("%s: %v %d, want %d (%v)", name, s, got[s], want[s], got)
+			}
 		}
 	}
-	// Two hours later every active lease has expired.
-	counts = [StateBackup + 1]uint64{}
-	lf.DB().CountRange(r, uint32(testNow.Add(2*time.Hour).Unix()), &counts)
-	if counts[StateActive] != 0 || counts[StateExpired] != 56 {
-		t.Errorf("later: %v", counts)
-	}
+	// The seed was written at 13:50:29 with actives ending an hour later
+	// (next state free), expired and released leases ended a minute
+	// before (next state free), abandoned ones without a next state.
+	check("failover", count(fo, testNow), map[BindingState]uint64{StateActive: 50, StateFree: 20, StateBackup: 16, StateExpired: 6, StateAbandoned: 4, StateReleased: 4})
+	// Without failover, backup leases are free, and ended expired and
+	// released leases have moved on to free.
+	check("no failover", count(plain, testNow), map[BindingState]uint64{StateActive: 50, StateFree: 20 + 16 + 6 + 4, StateAbandoned: 4})
+	// Two hours later every active lease has moved to its next state, free.
+	later := testNow.Add(2 * time.Hour)
+	check("failover, later", count(fo, later), map[BindingState]uint64{StateFree: 70, StateBackup: 16, StateExpired: 6, StateAbandoned: 4, StateReleased: 4})
+	check("no failover, later", count(plain, later), map[BindingState]uint64{StateFree: 96, StateAbandoned: 4})
 	// Addresses without records are free, across /24 boundaries.
-	counts = [StateBackup + 1]uint64{}
-	lf.DB().CountRange(Range{Low: netip.MustParseAddr("192.0.1.250"), High: netip.MustParseAddr("192.0.3.5")}, uint32(testNow.Unix()), &counts)
-	var total uint64
-	for _, n := range counts {
-		total += n
-	}
-	if total != 6+256+6 || counts[StateFree] != 6+256+6-80 {
-		t.Errorf("span: %v", counts)
+	span := &Pool{FailoverPeer: "dhcp-failover", Ranges: []Range{{Low: netip.MustParseAddr("192.0.1.250"), High: netip.MustParseAddr("192.0.3.5")}}}
+	var c Counts
+	lf.DB().CountPool(span, uint32(testNow.Unix()), &c)
+	if c.Total() != 6+256+6 || c[StateFree] != 6+256+6-80 {
+		t.Errorf("span: %v", c)
 	}
 }
 
@@ -325,6 +378,11 @@ func TestDates(t *testing.T) {
 func FuzzLeaseFile(f *testing.F) {
 	f.Add([]byte(everyRecord))
 	f.Add([]byte("lease 1.2.3.4 { binding state active; ends never; }\nlease 1.2.3.4 {"))
+	f.Add([]byte("lease 1.2.3.4 {\n  next binding state free;\n  binding state active;\n  rewind binding state reserved;\n  reserved;\n  ends 0 2026/11/22 12:00:00;\n}\n"))
+	f.Add([]byte("lease 1.2.3.4 { next binding free; }\nlease 1.2.3.5 { rewind }\nlease 1.2.3.6 { reserved x; binding state reserved; next binding state bootp; }\n"))
+	for _, c := range stateCases {
+		f.Add([]byte(stateCaseRecord(c, "1.2.3.4", testNow)))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "l")
 		os.WriteFile(path, data, 0o644)

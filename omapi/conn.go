@@ -7,15 +7,20 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync/atomic"
 	"time"
 )
 
 var (
 	// ErrClosed means dhcpd closed the connection without answering. dhcpd does
-	// that instead of replying when it rejects a message outright (unknown
-	// authid, a bad rid, a STATUS sent to it: facts §1.9), and when it exits.
+	// that instead of replying when it rejects a message outright
+	// (omapip/protocol.c:737-740 disconnects when processing fails: a message
+	// answering an id dhcpd never sent, omapip/message.c:405-417, a STATUS
+	// sent to it, 711-714, an unknown opcode, 761), and when it exits.
+	// Reason counts it as ReasonConnect.
 	ErrClosed = errors.New("omapi: server closed the connection")
-	// ErrBadSignature means a reply's HMAC did not verify.
+	// ErrBadSignature means a reply's HMAC did not verify; Reason counts it
+	// as ReasonAuth.
 	ErrBadSignature = errors.New("omapi: reply signature does not verify")
 )
 
@@ -30,13 +35,17 @@ type conn struct {
 	authID  uint32 // server's handle for key; 0 while unauthenticated
 	nextID  uint32
 	wbuf    []byte
-	broken  bool // the connection must not be reused: I/O failed, or a cancellation may still move its deadline
+	broken  bool        // the connection must not be reused: I/O failed, or a cancellation may still move its deadline
+	closed  atomic.Bool // close was called, maybe by Client.Close under the exchange
 }
 
 // dial connects, exchanges the intro and authenticates with key (if any).
 func dial(ctx context.Context, cfg *Config) (*conn, error) {
-	nc, err := cfg.dialer()(ctx, "tcp", cfg.Address)
+	nc, err := cfg.dial(ctx)
 	if err != nil {
+		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			err = fmt.Errorf("%w: %w", ctxError(ctx), err)
+		}
 		return nil, fmt.Errorf("omapi: connect %s: %w", cfg.Address, err)
 	}
 	c := &conn{
@@ -55,7 +64,7 @@ func dial(ctx context.Context, cfg *Config) (*conn, error) {
 	if c.broken {
 		// ctx ended just as the handshake completed (see guard).
 		nc.Close()
-		return nil, fmt.Errorf("omapi: connect %s: %w", cfg.Address, context.Cause(ctx))
+		return nil, fmt.Errorf("omapi: connect %s: %w", cfg.Address, ctxError(ctx))
 	}
 	return c, nil
 }
@@ -96,10 +105,14 @@ func (c *conn) start(ctx context.Context) error {
 	return c.authenticate(ctx)
 }
 
-// authenticate opens the server's authenticator object for our key (facts
-// §1.6). The request and its reply are unsigned; the reply's handle is the
-// authid every later message carries. A wrong secret is not detected here:
-// dhcpd only notices it on the first signed message.
+// authenticate opens the server's authenticator object for our key
+// (omapip/message.c:431-628: an OPEN of type "authenticator" looked up by
+// name and algorithm, then bound to the connection by omapi_protocol_add_auth,
+// omapip/protocol.c:768-825). The request and its reply are unsigned; the
+// reply's handle is the authid every later message carries. A wrong secret
+// is not detected here: dhcpd only notices it on the first signed message
+// (omapip/protocol.c:712-732). Every STATUS answer is a refusal of the key
+// (authRejected, ReasonAuth).
 func (c *conn) authenticate(ctx context.Context) error {
 	req := &Message{
 		Op:      OpOpen,
@@ -136,11 +149,17 @@ func (c *conn) authenticate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if se.Result.Canonical() == ResultNotFound {
-			// auth.c:131-190: no key of that name and algorithm.
-			return fmt.Errorf("%w: server has no %s: %w", ErrKeyUnknown, c.key, se)
+		switch se.Result.Canonical() {
+		case ResultSuccess:
+			return fmt.Errorf("%w: authenticator reply is a STATUS without an error or a handle", ErrProtocol)
+		case ResultNotFound:
+			// omapip/auth.c:131-190, message.c:546-553: no key of that
+			// name and algorithm.
+			return &authRejected{fmt.Errorf("%w: server has no %s: %w", ErrKeyUnknown, c.key, se)}
 		}
-		return se
+		// INVALIDKEY, "can't select authenticator" (message.c:616-623):
+		// the key is not dhcpd's omapi-key (server/dhcpd.c:118-122).
+		return &authRejected{se}
 	}
 	return fmt.Errorf("%w: authenticator reply has op %s", ErrProtocol, rep.Op)
 }
@@ -187,7 +206,9 @@ func (c *conn) exchange(ctx context.Context, reqs []*Request) ([]Response, error
 			return nil, err
 		}
 		// An INVALIDKEY reply leaves the connection usable: dhcpd answers
-		// each badly signed request and keeps reading (facts §1.6 step 9).
+		// each badly signed request and keeps reading
+		// (omapip/protocol.c:712-740 only disconnects if the STATUS
+		// cannot be sent).
 		resps[i] = response(rep, r, len(signed)+4+len(rep.Signature))
 	}
 	return resps, nil
@@ -231,8 +252,11 @@ func (c *conn) checkSignature(rep *Message, signed []byte, r *Request) error {
 // ioError turns a transport failure into an error that says what happened.
 func (c *conn) ioError(ctx context.Context, what string, err error) error {
 	c.broken = true
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("omapi: %s: %w", what, ctxErr)
+	if ctx.Err() != nil {
+		return fmt.Errorf("omapi: %s: %w", what, ctxError(ctx))
+	}
+	if c.closed.Load() && errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("omapi: %s: connection closed by Client.Close: %w", what, err)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
@@ -244,4 +268,11 @@ func (c *conn) ioError(ctx context.Context, what string, err error) error {
 	return fmt.Errorf("omapi: %s: %w", what, err)
 }
 
-func (c *conn) close() { c.nc.Close() }
+// close closes the connection; Client.Close may call it while another
+// goroutine uses c, which then fails at once.
+func (c *conn) close() {
+	c.closed.Store(true)
+	c.nc.Close()
+}
+
+func (c *conn) isClosed() bool { return c.closed.Load() }

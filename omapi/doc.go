@@ -3,8 +3,10 @@
 // only where dhcpd.conf's omapi-port says, usually 7911.
 //
 // It knows nothing of Prometheus. It speaks the wire protocol as dhcpd 4.4.3
-// really implements it (24-byte header authid, authlen, op, handle, id, rid;
-// see §1 of the project's isc-dhcp-facts.md), signs requests and verifies the
+// really implements it (24-byte header authid, authlen, op, handle, id, rid,
+// in that order on the wire, omapip/protocol.c:205-267 and 508-533, whatever
+// the order of omapi_protocol_header_t's fields, omapip_p.h:79-87), signs
+// requests and verifies the
 // signatures of replies for every HMAC algorithm dhcpd accepts, and decodes
 // the objects dhcpd serves into typed values.
 //
@@ -30,4 +32,21 @@
 // exclusive flags and REFRESH. The exporter only ever builds read-only clients.
 // Lookups dhcpd would turn into a create (an empty or missing key) are refused
 // too, whatever AllowWrites says.
+//
+// # Deadlines
+//
+// Nothing in a call waits longer than its context allows: not the turn to
+// use the connection another caller holds (a waiter gives up when its own
+// deadline passes, not the holder's), not the dial (even through a
+// Config.Dial that ignores its context), the intro, the authentication, nor
+// any read or write. A call whose context has no deadline and is never
+// cancelled can wait as long as dhcpd does. Stats, Generation and Close
+// never wait for a caller that holds the connection.
+//
+// # Failures
+//
+// Stats counts failures by FailureReason (connect, timeout, auth,
+// protocol), and Reason classifies an error a call returned, so that an
+// exporter can say "dhcpd rejected the key" rather than "dhcpd does not
+// answer".
 package omapi

@@ -5,6 +5,7 @@ package omapi_test
 // dhcpd; .ci/run installs what they need.
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"net"
@@ -166,12 +167,19 @@ func TestRealAuthenticationFailures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := labClient(t, p, p.Primary, c.key).Ping(ctx(t))
+			cl := labClient(t, p, p.Primary, c.key)
+			err := cl.Ping(ctx(t))
 			if !errors.Is(err, c.want) {
 				t.Fatalf("err = %v, want %v", err, c.want)
 			}
 			if strings.Contains(err.Error(), p.KeySecret) {
 				t.Fatalf("error leaks the secret")
+			}
+			if r := omapi.Reason(err); r != omapi.ReasonAuth {
+				t.Errorf("Reason = %q, want auth", r)
+			}
+			if st := cl.Stats(); st.FailuresByReason[omapi.ReasonAuth] != 1 || st.Failures() != 1 {
+				t.Errorf("failures %v, want one auth", st.FailuresByReason)
 			}
 		})
 	}
@@ -313,6 +321,48 @@ func TestRealServerKilledMidRequest(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// A stopped dhcpd: a caller waiting for the connection another caller
+// holds gives up at its own deadline, and both count as timeouts.
+func TestRealStoppedServerConcurrentCallers(t *testing.T) {
+	testlab.Require(t)
+	p := testlab.StartPair(t, testlab.PairOptions{Start: "primary"})
+	cl := labClient(t, p, p.Primary, labKey(t, p))
+	if err := cl.Ping(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Primary.Kill(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	holderCtx, cancelHolder := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelHolder()
+	holder := make(chan error, 1)
+	go func() { holder <- cl.Ping(holderCtx) }()
+	time.Sleep(100 * time.Millisecond)
+	c, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	err := cl.Ping(c)
+	elapsed := time.Since(start)
+	t.Logf("waiter: %v after %v", err, elapsed.Round(time.Millisecond))
+	if elapsed > 1300*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "held by another caller") {
+		t.Errorf("waiter: %v after %v, want to give up waiting at its 1s deadline", err, elapsed)
+	}
+	cancelHolder()
+	if err := <-holder; omapi.Reason(err) != omapi.ReasonTimeout {
+		t.Errorf("holder: %v", err)
+	}
+	if st := cl.Stats(); st.FailuresByReason[omapi.ReasonTimeout] != 2 || st.Failures() != 2 {
+		t.Errorf("failures %v, want 2 timeouts", st.FailuresByReason)
+	}
+	if err := p.Primary.Kill(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Ping(ctx(t)); err != nil {
+		t.Fatalf("after SIGCONT: %v", err)
+	}
+	p.Primary.AssertHealthy(t)
 }
 
 func TestMain(m *testing.M) {

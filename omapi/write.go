@@ -18,7 +18,7 @@ import (
 // all of them. dhcpd applies them one by one and stops at the first failure.
 func (cl *Client) Update(ctx context.Context, h Handle, values Values) error {
 	if h == 0 {
-		return fmt.Errorf("omapi: update needs a handle")
+		return fmt.Errorf("%w: update needs a handle", ErrInvalidRequest)
 	}
 	_, err := one(ctx, cl, &Request{Op: OpUpdate, Handle: h, Object: values, kind: "status"}, ignoreValues)
 	return err
@@ -45,7 +45,7 @@ type HostSpec struct {
 // with that name already exists. dhcpd records it in dhcpd.leases.
 func (cl *Client) CreateHost(ctx context.Context, spec HostSpec) (*Host, error) {
 	if len(spec.HardwareAddress) == 0 && len(spec.ClientID) == 0 {
-		return nil, fmt.Errorf("omapi: a host needs a hardware address or a client identifier")
+		return nil, fmt.Errorf("%w: a host needs a hardware address or a client identifier", ErrInvalidRequest)
 	}
 	var vs Values
 	if spec.Name != "" {
@@ -61,7 +61,7 @@ func (cl *Client) CreateHost(ctx context.Context, spec HostSpec) (*Host, error) 
 		var ips []byte
 		for _, ip := range spec.IPAddresses {
 			if !ip.Is4() {
-				return nil, fmt.Errorf("omapi: host address %s is not IPv4", ip)
+				return nil, fmt.Errorf("%w: host address %s is not IPv4", ErrInvalidRequest, ip)
 			}
 			b := ip.As4()
 			ips = append(ips, b[:]...)
@@ -92,7 +92,7 @@ func (cl *Client) CreateGroup(ctx context.Context, name, statements string) (*Gr
 	// comapi.c:127-198 dereferences these values without a NULL check: never
 	// send them empty.
 	if name == "" || statements == "" {
-		return nil, fmt.Errorf("omapi: a group needs a name and statements")
+		return nil, fmt.Errorf("%w: a group needs a name and statements", ErrInvalidRequest)
 	}
 	vs := Values{{"name", []byte(name)}, {"statements", []byte(statements)}}
 	return one(ctx, cl, &Request{Op: OpOpen, Type: "group", Flags: FlagCreate | FlagExclusive, Object: vs}, DecodeGroup)
@@ -109,7 +109,7 @@ func (cl *Client) SetFailoverLocalState(ctx context.Context, h Handle, s Failove
 
 func (cl *Client) remove(ctx context.Context, h Handle) error {
 	if h == 0 {
-		return fmt.Errorf("omapi: delete needs a handle")
+		return fmt.Errorf("%w: delete needs a handle", ErrInvalidRequest)
 	}
 	_, err := one(ctx, cl, &Request{Op: OpDelete, Handle: h, kind: "status"}, ignoreValues)
 	return err

@@ -81,8 +81,8 @@ func ExporterMetricNames(tb testing.TB) map[string]bool {
 		on[n] = true
 	}
 	e, err := collector.New(collector.Options{
-		Logger: log.NewNopLogger(), OMAPI: omapi.NewClient(omapi.Config{Address: "127.0.0.1:1"}),
-		LeasesFile: "/nonexistent", Enabled: on,
+		Logger: log.NewNopLogger(), OMAPI: collector.FixedOMAPI(omapi.NewClient(omapi.Config{Address: "127.0.0.1:1"})),
+		Config: collector.NewConfigSource("/nonexistent", "/"), LeasesFile: "/nonexistent", Enabled: on,
 	})
 	if err != nil {
 		tb.Fatal(err)

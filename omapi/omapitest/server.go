@@ -57,6 +57,7 @@ type Server struct {
 	crashed  atomic.Bool // set while a session holds mu, so not guarded by it
 	hang     bool
 	dropOn   omapi.Op // 0: none
+	corrupt  atomic.Pointer[func([]byte) []byte]
 	accepts  int
 	wg       sync.WaitGroup
 }
@@ -141,6 +142,14 @@ func (s *Server) DropOn(op omapi.Op) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dropOn = op
+}
+
+// CorruptNextReply makes the server pass the next reply it queues, on any
+// connection, through f before sending it: f gets the reply's wire bytes
+// (signed, if it is) and returns what to send instead, e.g. garbage, a
+// truncated frame or a flipped signature byte. One-shot.
+func (s *Server) CorruptNextReply(f func(reply []byte) []byte) {
+	s.corrupt.Store(&f)
 }
 
 // DropConnections closes every open connection, as a dhcpd restart would.
@@ -265,6 +274,16 @@ func (ss *session) flush() error {
 
 // queue appends a reply to the output, checking dhcpd 4.4.3's abort condition.
 func (ss *session) queue(m *omapi.Message, sign bool) error {
+	start := len(ss.out)
+	defer func() {
+		if len(ss.out) == start {
+			return
+		}
+		if f := ss.s.corrupt.Swap(nil); f != nil {
+			reply := append([]byte(nil), ss.out[start:]...)
+			ss.out = append(ss.out[:start], (*f)(reply)...)
+		}
+	}()
 	ss.id++
 	m.ID = ss.id
 	off := len(ss.out)

@@ -29,6 +29,7 @@ func Available() error {
 // dhcpd and omshell on PATH.
 func Require(t testing.TB) {
 	t.Helper()
+	skipShort(t)
 	if err := Available(); err != nil {
 		SkipMissing(t, "real-dhcpd test: %v; needs root and isc-dhcp-server (dhcpd, omshell): "+
 			"run .ci/run or: apt-get install isc-dhcp-server iproute2", err)
@@ -38,10 +39,20 @@ func Require(t testing.TB) {
 // RequireCommand skips the test unless every named program is on PATH.
 func RequireCommand(t testing.TB, debianPackage string, names ...string) {
 	t.Helper()
+	skipShort(t)
 	for _, n := range names {
 		if _, err := exec.LookPath(n); err != nil {
 			SkipMissing(t, "%s not installed (Debian package %s; .ci/run installs it)", n, debianPackage)
 		}
+	}
+}
+
+// skipShort keeps real components out of `go test -short` (`make unit`):
+// they belong to `make test`.
+func skipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("uses a real component (dhcpd, promtool, Prometheus, ...): not with -short; `make test` runs it")
 	}
 }
 

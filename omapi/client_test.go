@@ -235,7 +235,7 @@ func leaseOfSize(t testing.TB, ip netip.Addr, size, sigSize int) omapi.Values {
 }
 
 // 1,010-byte replies put the 5th reply's authlen at bytes 4,044-4,047 of
-// dhcpd's output, across its 4,047-byte buffer: the abort of facts §5 item 25.
+// dhcpd's output, across its 4,047-byte buffer: the abort of docs/omapi.md §16.
 const crashingReplySize = 1010
 
 // The fake models dhcpd 4.4.3's abort; an unbounded batch triggers it, which
@@ -616,7 +616,7 @@ func TestHandleWindowsAreNotRetriedAfterReconnect(t *testing.T) {
 }
 
 // dhcpd answers a bad signature with INVALIDKEY and keeps the connection
-// (facts §1.6 step 9): the client stops at the first rejected window and
+// (docs/omapi.md §6.4): the client stops at the first rejected window and
 // does not reconnect.
 func TestInvalidKeyStopsWithoutReconnecting(t *testing.T) {
 	l := newLab(t, "hmac-md5")

@@ -18,7 +18,7 @@ const (
 	// maxSignature bounds authlen; the largest real signature is HMAC-SHA512's 64 bytes.
 	maxSignature = 1024
 	// DefaultMaxMessageSize caps what the client accepts in one message. dhcpd
-	// itself has no limit (facts §1.11); a lease with many variables is a few KB.
+	// itself has no limit (docs/omapi.md §10); a lease with many variables is a few KB.
 	DefaultMaxMessageSize = 1 << 20
 )
 
@@ -79,7 +79,7 @@ func AppendMessage(b []byte, m *Message, key *Key) ([]byte, error) {
 }
 
 // check reports what the wire cannot carry: a value name must be 1..65535
-// bytes (a zero name length is the end-of-list marker, facts §1.2), a value
+// bytes (a zero name length is the end-of-list marker, docs/omapi.md §3), a value
 // at most 2^32-1 bytes, and authlen fits 32 bits.
 func (m *Message) check() error {
 	for _, l := range []struct {

@@ -28,7 +28,7 @@ func mustHex(t testing.TB, s string) []byte {
 	return b
 }
 
-// The worked example of facts §1.2: authenticated OPEN of lease 192.0.2.10,
+// The worked example of docs/omapi.md §3: authenticated OPEN of lease 192.0.2.10,
 // authid 1, id 0x1234, before its 16-byte signature.
 const workedExample = `00000001 00000010 00000001 00000000 00001234 00000000
 	0004 74797065 00000005 6c65617365 0000

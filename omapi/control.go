@@ -6,7 +6,7 @@ import (
 )
 
 // ControlState is the control object's state (includes/dhcpd.h:519-525).
-// A running dhcpd 4.4.3 reports 0 (facts §5 item 12).
+// A running dhcpd 4.4.3 reports 0 (docs/omapi.md §15).
 type ControlState uint32
 
 // Control is dhcpd's single control object.

@@ -82,7 +82,7 @@ func (h Hierarchy) String() string {
 
 // FailoverState is a failover-state object (server/failover.c:3372-3591).
 // dhcpd 4.4.3 serialises the in-memory pointer instead of the addresses, so
-// partner-address and local-address are not decoded (facts §5 item 9).
+// partner-address and local-address are not decoded (docs/omapi.md §13).
 type FailoverState struct {
 	Handle      Handle
 	Name        string

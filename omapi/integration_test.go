@@ -191,7 +191,7 @@ func TestRealAuthenticationFailures(t *testing.T) {
 }
 
 // dhcpd answers every badly signed request with INVALIDKEY and keeps the
-// connection (facts §1.6 step 9): the client stops at the first rejected
+// connection (docs/omapi.md §6.4): the client stops at the first rejected
 // window and keeps its one connection.
 func TestRealInvalidKeyKeepsConnection(t *testing.T) {
 	p := sharedPair(t)

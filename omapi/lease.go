@@ -111,10 +111,11 @@ func DecodeLease(h Handle, vs Values) (*Lease, error) {
 	return l, a.err
 }
 
-// ipv4Key is an address as dhcpd's lookups want it: exactly 4 bytes (facts
-// §2.1). Anything else is refused with ErrInvalidRequest: the zero Addr, IPv6
-// addresses, and IPv4-mapped IPv6 ones too, so that every lookup treats them
-// alike (a caller that means the IPv4 address calls Unmap).
+// ipv4Key is an address as dhcpd's lookups want it: exactly 4 bytes
+// (docs/omapi.md §11.2). Anything else is refused with ErrInvalidRequest:
+// the zero Addr, IPv6 addresses, and IPv4-mapped IPv6 ones too, so that
+// every lookup treats them alike (a caller that means the IPv4 address calls
+// Unmap).
 func ipv4Key(what string, ip netip.Addr) ([]byte, error) {
 	if !ip.Is4() {
 		return nil, fmt.Errorf("%w: %s lookup needs an IPv4 address, got %s", ErrInvalidRequest, what, ip)
@@ -144,7 +145,7 @@ func (cl *Client) LeaseByIP(ctx context.Context, ip netip.Addr) (*Lease, error) 
 
 // LeaseByHardwareAddress reads the lease of a MAC address. dhcpd answers
 // ErrMultiple whenever that MAC is on more than one lease, which includes
-// expired and free leases a client held before (facts §5 item 10).
+// expired and free leases a client held before (docs/omapi.md §11.3).
 func (cl *Client) LeaseByHardwareAddress(ctx context.Context, mac net.HardwareAddr, htype uint32) (*Lease, error) {
 	return cl.lease(ctx, &Request{Op: OpOpen, Type: "lease", Object: hardwareKey(mac, htype)})
 }

@@ -18,13 +18,13 @@ const (
 
 // Request is one OMAPI request. Requests carry no message-level values other
 // than type and the OPEN flags: a message value named handle, id, op, ... makes
-// dhcpd drop the connection (facts §1.9), so they cannot be expressed here.
+// dhcpd drop the connection (docs/omapi.md §8), so they cannot be expressed here.
 //
 // An OPEN without flags is a lookup, and Client.Do refuses one that dhcpd
 // may turn into a create: a zero-length value is null (absent) to dhcpd, a
 // lookup left without a key answers NOKEYS, and dhcpd then calls the type's
 // create method even without the create flag (omapip/message.c:531-576,
-// facts §1.7 step 4). For a host that returns a new empty host, for a group
+// docs/omapi.md §11.1). For a host that returns a new empty host, for a group
 // it allocates one; other types refuse to be created. So every key of a
 // lookup must be non-empty, and only the control object may be opened
 // without keys.

@@ -7,7 +7,7 @@ import (
 
 // Result is the isc_result_t a STATUS reply carries in its "result" value.
 //
-// dhcpd 4.2.0 changed the numbering (facts §1.8): codes 0-35 are libisc's in
+// dhcpd 4.2.0 changed the numbering (docs/omapi.md §7): codes 0-35 are libisc's in
 // every version, but the DHCP-specific codes moved from 36-69 to
 // ISC_RESULTCLASS_DHCP (6<<16) + n. Canonical maps the old numbers onto the
 // new ones, so errors.Is works the same against a 3.x/4.1 and a 4.4 server.

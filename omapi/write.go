@@ -9,7 +9,7 @@ import (
 
 // Write calls. They need Config.AllowWrites; a read-only client refuses them
 // with ErrReadOnly before sending anything. Mind what dhcpd does with them
-// (facts §2.1, §5): every lease UPDATE also stores `set remote-handle` in the
+// (docs/omapi.md §17): every lease UPDATE also stores `set remote-handle` in the
 // lease, setting a lease's ends or state applies its pending next binding
 // state at once, unknown lease attribute names become lease variables, and
 // every change costs dhcpd an fsync in its only thread.

@@ -54,7 +54,7 @@ type ClientLease struct {
 var clientSeq atomic.Int32
 
 // dhclientScript replaces the stock dhclient-script, which would rewrite the
-// host's /etc/resolv.conf: a namespace shares the filesystem (lab notes §8).
+// host's /etc/resolv.conf: a namespace shares the filesystem (docs/lab.md §11).
 // It only sets or flushes the address on the client's interface, which is
 // inside the client namespace. TIMEOUT fails so that dhclient never binds a
 // recorded lease that no server acknowledged.

@@ -12,7 +12,7 @@ func LeaseTime(t time.Time) string {
 	return fmt.Sprintf("%d %s", int(t.Weekday()), t.Format("2006/01/02 15:04:05"))
 }
 
-// DefaultLeases is the lab's seed lease file for the primary (lab notes §6):
+// DefaultLeases is the lab's seed lease file for the primary (docs/lab.md §10):
 // per pool (192.0.2.100-149 and .150-199), offsets 0-24 active (ends
 // now+3600+i, with MAC 02:00:00:00:00:<octet>, uid and hostname), 25-34
 // free, 35-42 backup, 43-45 expired (ended 60 s ago), 46-47 abandoned,

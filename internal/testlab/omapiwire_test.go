@@ -1,8 +1,8 @@
 package testlab
 
 // Just enough OMAPI framing to cut a reassembled byte stream into messages
-// and check signatures, written from the wire description (isc-dhcp-facts
-// §1.2, §1.6) rather than taken from the omapi package, whose codec the
+// and check signatures, written from the wire description (docs/omapi.md
+// §3, §6.3) rather than taken from the omapi package, whose codec the
 // resulting vectors test.
 
 import (

@@ -102,7 +102,7 @@ func (p *Pair) Servers() []*Server {
 	return []*Server{p.Primary, p.Secondary}
 }
 
-// topology is the lab network inside the namespace (lab notes §3): dhcpd
+// topology is the lab network inside the namespace (docs/lab.md §4): dhcpd
 // refuses lo, and the dummy link type is missing on some kernels, so the
 // primary serves a bridge and the secondary a veth whose peer is a bridge
 // port. The DHCP failover link between them runs over that wire too.
@@ -142,7 +142,7 @@ func StartPair(env Env, opts PairOptions) *Pair {
 	}
 	// Both server addresses live in one namespace: without these, either
 	// interface answers ARP for both addresses and unicast DHCP goes to the
-	// wrong server (lab notes §8). They are per-namespace settings.
+	// wrong server (docs/lab.md §5). They are per-namespace settings.
 	for name, v := range map[string]string{"net.ipv4.conf.all.arp_ignore": "1", "net.ipv4.conf.all.arp_announce": "2"} {
 		if err := ns.sysctl(name, v); err != nil {
 			env.Fatalf("sysctl %s in %s: %v", name, ns.Name, err)

@@ -213,7 +213,8 @@ func TestDefaultLeases(t *testing.T) {
 			t.Errorf("%s: %d, want %d", state, got, want)
 		}
 	}
-	// The first record, exactly as gen-leases.sh writes it.
+	// The first record, exactly as the lab's original shell generator
+	// (gen-leases.sh) wrote it; see docs/lab.md §10.
 	want := `lease 192.0.2.100 {
   starts 0 2026/11/22 13:45:29;
   ends 0 2026/11/22 14:50:29;

@@ -1,10 +1,10 @@
 // Package omapitest is an in-process OMAPI server for unit tests, in the
 // spirit of net/http/httptest. It behaves like dhcpd 4.4.3 where clients can
-// tell (facts §1.6-1.9): authenticator handshake, signed replies, the unsigned
+// tell (docs/omapi.md §6-§8): authenticator handshake, signed replies, the unsigned
 // INVALIDKEY reply (the connection stays open), NOKEYS, NOTFOUND/MULTIPLE
 // lookups, REFRESH by handle, OPEN flag checks, the lease attributes dhcpd
-// always sends, silent disconnects, and the output-buffer abort of facts §5
-// item 25.
+// always sends, silent disconnects, and the output-buffer abort of
+// docs/omapi.md §16.
 // Integration tests against a real dhcpd complement it.
 package omapitest
 
@@ -122,7 +122,7 @@ func (s *Server) Accepts() int {
 
 // Crashed reports whether a client made the server queue a reply whose first
 // signed field straddles a 4,047-byte output buffer boundary: the condition
-// under which dhcpd 4.4.3 aborts (facts §5 item 25). The server then drops
+// under which dhcpd 4.4.3 aborts (docs/omapi.md §16.3). The server then drops
 // every connection and refuses new ones, as a dead dhcpd would.
 func (s *Server) Crashed() bool {
 	return s.crashed.Load()
@@ -363,7 +363,7 @@ func (ss *session) process(m *omapi.Message, signed []byte) error {
 		}
 		if !ss.key.Verify(signed, m.Signature) {
 			// protocol.c:713-732: unsigned STATUS, authid 0, no text; the
-			// connection stays usable (facts §1.6 step 9, §6).
+			// connection stays usable (docs/omapi.md §6.4).
 			return ss.status(m, uint32(omapi.ResultInvalidKey), "", false)
 		}
 	} else if s.opts.RequireKey != "" {

@@ -95,7 +95,7 @@ func TestOpenFlagValues(t *testing.T) {
 }
 
 // A bad signature gets an unsigned INVALIDKEY and the connection stays
-// usable (facts §1.6 step 9, §6).
+// usable (docs/omapi.md §6.4).
 func TestInvalidKeyKeepsConnection(t *testing.T) {
 	key, err := omapi.NewKey("k", "hmac-md5", []byte("0123456789abcdef"))
 	if err != nil {

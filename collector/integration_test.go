@@ -73,7 +73,7 @@ func TestRealFileCountsMatchOMAPI(t *testing.T) {
 func compareFileAndOMAPI(t *testing.T, ctx context.Context, cl *omapi.Client, cfg *leasefile.Config, leasesPath string) string {
 	lf := leasefile.NewLeaseFile(leasesPath)
 	now := time.Now()
-	if _, err := lf.Update(now); err != nil {
+	if _, err := lf.Update(ctx, now); err != nil {
 		t.Fatal(err)
 	}
 	var mismatch string

@@ -17,16 +17,18 @@ func init() {
 
 // leasesCollector counts every pool's addresses by binding state from
 // dhcpd.leases, read incrementally: a scrape reads only what dhcpd appended
-// since the previous one.
+// since the previous one. Pool sizes come from dhcpd.conf alone, so they are
+// exported whatever state the lease file is in.
 type leasesCollector struct {
-	mu   sync.Mutex // one update of the lease state at a time
-	file *leasefile.LeaseFile
+	file *leasefile.LeaseFile // safe for concurrent scrapes
 	now  func() time.Time
+
+	mu            sync.Mutex
+	loggedMalform uint64 // malformed records already logged
 
 	addresses, leases                              *prometheus.Desc
 	size, mtime, records, malformed, parseDuration *prometheus.Desc
 	lastFull, readBytes, recordAddresses           *prometheus.Desc
-	readTotal                                      float64
 }
 
 func leasesFileDesc(name, help string) *prometheus.Desc {
@@ -55,7 +57,7 @@ func newLeasesCollector(o Options) (Collector, error) {
 		malformed:       leasesFileDesc("malformed_records_total", "Malformed records skipped in dhcpd.leases (each is logged with its file:line)."),
 		parseDuration:   leasesFileDesc("parse_duration_seconds", "Time this scrape spent reading dhcpd.leases (only bytes appended since the previous scrape are read)."),
 		lastFull:        leasesFileDesc("last_full_parse_timestamp_seconds", "When dhcpd.leases was last read from the start: at start-up, and after dhcpd rewrote it."),
-		readBytes:       leasesFileDesc("read_bytes_total", "Bytes of dhcpd.leases the exporter has read."),
+		readBytes:       leasesFileDesc("read_bytes_total", "Bytes of dhcpd.leases the exporter has read (including reads that finished after their scrape's deadline)."),
 		recordAddresses: leasesFileDesc("addresses", "Distinct addresses with a lease record in dhcpd.leases."),
 	}, nil
 }
@@ -67,18 +69,24 @@ func (c *leasesCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *leasesCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
 	now := c.now()
-	malformedBefore := c.file.Stats().Malformed
-	res, err := c.file.Update(now)
+	// dhcpd.conf first: a missing, unreadable or hung lease file takes away
+	// the lease-derived series only.
+	cfg, cfgErr := s.Conf()
+	if cfgErr == nil {
+		eachPool(cfg, func(sn *leasefile.SharedNetwork, p *leasefile.Pool) {
+			gauge(c.addresses, float64(p.Size()), poolLabelValues(sn, p)...)
+		})
+	}
+	// The read stops waiting at the scrape's deadline; a read still in
+	// flight then goes on, and the next scrape starts from what it read.
+	res, err := c.file.Update(ctx, now)
 	if err != nil {
 		return fmt.Errorf("lease file: %w", err)
 	}
-	c.readTotal += float64(res.BytesRead)
 	st := c.file.Stats()
 	gauge(c.size, float64(res.Size))
 	gauge(c.mtime, unixSeconds(res.ModTime))
@@ -86,25 +94,41 @@ func (c *leasesCollector) Update(ctx context.Context, s *Scrape, ch chan<- prome
 	ch <- prometheus.MustNewConstMetric(c.malformed, prometheus.CounterValue, float64(st.Malformed))
 	gauge(c.parseDuration, res.Duration.Seconds())
 	gauge(c.lastFull, unixSeconds(st.LastFullParse))
-	ch <- prometheus.MustNewConstMetric(c.readBytes, prometheus.CounterValue, c.readTotal)
-	gauge(c.recordAddresses, float64(c.file.DB().Addresses()))
-	if st.Malformed > malformedBefore {
-		s.logWarn("msg", "malformed records in the lease file", "count", st.Malformed-malformedBefore, "last", st.LastMalformed)
+	ch <- prometheus.MustNewConstMetric(c.readBytes, prometheus.CounterValue, float64(st.BytesRead))
+	c.mu.Lock()
+	if st.Malformed > c.loggedMalform {
+		s.logWarn("msg", "malformed records in the lease file", "count", st.Malformed-c.loggedMalform, "last", st.LastMalformed)
+		c.loggedMalform = st.Malformed
 	}
+	c.mu.Unlock()
 
-	cfg, err := s.Conf()
-	if err != nil {
-		return fmt.Errorf("pool counts: %w", err)
+	// Count under the state's lock (a read in flight applies records
+	// between its reads of the file), send after it.
+	type poolCounts struct {
+		sn     *leasefile.SharedNetwork
+		p      *leasefile.Pool
+		counts leasefile.Counts
 	}
-	db := c.file.DB()
+	var pools []poolCounts
+	var addresses int
 	stamp := uint32(now.Unix())
-	eachPool(cfg, func(sn *leasefile.SharedNetwork, p *leasefile.Pool) {
-		gauge(c.addresses, float64(p.Size()), poolLabelValues(sn, p)...)
-		var counts leasefile.Counts
-		db.CountPool(p, stamp, &counts)
-		for _, state := range leasefile.BindingStates {
-			gauge(c.leases, float64(counts[state]), poolLabelValues(sn, p, state.String())...)
+	c.file.ReadDB(func(db *leasefile.LeaseDB) {
+		addresses = db.Addresses()
+		if cfgErr == nil {
+			eachPool(cfg, func(sn *leasefile.SharedNetwork, p *leasefile.Pool) {
+				pools = append(pools, poolCounts{sn: sn, p: p})
+				db.CountPool(p, stamp, &pools[len(pools)-1].counts)
+			})
 		}
 	})
+	gauge(c.recordAddresses, float64(addresses))
+	if cfgErr != nil {
+		return fmt.Errorf("pool counts: %w", cfgErr)
+	}
+	for _, pc := range pools {
+		for _, state := range leasefile.BindingStates {
+			gauge(c.leases, float64(pc.counts[state]), poolLabelValues(pc.sn, pc.p, state.String())...)
+		}
+	}
 	return nil
 }

@@ -1,10 +1,13 @@
 package collector_test
 
 import (
+	"bytes"
+	"context"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,12 +72,104 @@ func TestLeaseCountsSurviveOMAPIDown(t *testing.T) {
 	}
 }
 
+// poolA's series as the pool collectors export them.
+const (
+	poolASize  = `dhcpd_pool_addresses{failover_peer="dhcp-failover",pool="192.0.2.100-192.0.2.149",shared_network="192.0.2.0/24"} 50`
+	poolALease = `dhcpd_pool_leases{failover_peer="dhcp-failover",pool="192.0.2.100-192.0.2.149",shared_network="192.0.2.0/24",state="active"} 25`
+)
+
+// Lease-file trouble takes away the lease-derived series only: the pool
+// sizes come from dhcpd.conf, and OMAPI's pool series from dhcpd.
 func TestMissingLeaseFileFailsOnlyLeases(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.leases")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unreadable := filepath.Join(dir, "unreadable.leases")
+	b, _ := os.ReadFile("testdata/dhcpd.leases")
+	os.WriteFile(unreadable, b, 0)
+	for _, c := range []struct{ name, path string }{
+		{"missing", "testdata/nonexistent.leases"},
+		{"unreadable", unreadable},
+		{"FIFO", fifo},
+		{"directory", dir},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.name == "unreadable" && os.Geteuid() == 0 {
+				t.Skip("root reads any file")
+			}
+			f := newFixture(t)
+			f.addPools(t)
+			e := f.poolExporter(t, c.path)
+			begin := time.Now()
+			got := gather(t, e)
+			if took := time.Since(begin); took > 5*time.Second {
+				t.Errorf("scrape took %v", took)
+			}
+			checkOnlyLeasesFail(t, got)
+		})
+	}
+}
+
+// checkOnlyLeasesFail checks a scrape whose lease file could not be read.
+func checkOnlyLeasesFail(t *testing.T, got string) {
+	t.Helper()
+	for _, want := range []string{"dhcpd_up 1", `dhcpd_scrape_collector_success{collector="leases"} 0`, `dhcpd_scrape_collector_success{collector="pools"} 1`, "dhcpd_pool_loaded_addresses{", poolASize} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+	for _, unwanted := range []string{"dhcpd_pool_leases{", "dhcpd_leases_file_"} {
+		if strings.Contains(got, unwanted) {
+			t.Errorf("%s series without a lease file:\n%s", unwanted, got)
+		}
+	}
+}
+
+// A lease file read that outlasts the scrape's deadline fails the leases
+// collector only, at the deadline; the read goes on, and a later scrape
+// gets its result.
+func TestLeaseFileTimeoutFailsOnlyLeases(t *testing.T) {
 	f := newFixture(t)
 	f.addPools(t)
-	e := f.poolExporter(t, "testdata/nonexistent.leases")
-	got := gather(t, e)
-	for _, want := range []string{"dhcpd_up 1", `dhcpd_scrape_collector_success{collector="leases"} 0`, `dhcpd_scrape_collector_success{collector="pools"} 1`, "dhcpd_pool_loaded_addresses{"} {
+	dir := t.TempDir()
+	leases := filepath.Join(dir, "dhcpd.leases")
+	seed, _ := os.ReadFile("testdata/dhcpd.leases")
+	os.WriteFile(leases, seed, 0o644)
+	e := f.poolExporter(t, leases)
+	if got := gather(t, e); !strings.Contains(got, poolALease) {
+		t.Fatalf("first scrape:\n%s", got)
+	}
+	// dhcpd's rewrite brings a file that takes long to read: a million
+	// malformed statements, then the seed.
+	slow := append(bytes.Repeat([]byte("x;\n"), 1<<20), seed...)
+	os.WriteFile(leases+".new", slow, 0o644)
+	os.Rename(leases+".new", leases)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	begin := time.Now()
+	got := gatherCtx(t, e, ctx)
+	took := time.Since(begin)
+	if strings.Contains(got, `dhcpd_scrape_collector_success{collector="leases"} 1`) {
+		t.Skipf("the lease file was read within the deadline (%v)", took)
+	}
+	if took > 2*time.Second {
+		t.Errorf("scrape took %v with a 30ms deadline", took)
+	}
+	for _, want := range []string{`dhcpd_scrape_collector_success{collector="leases"} 0`, poolASize} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+	for _, unwanted := range []string{"dhcpd_pool_leases{", "dhcpd_leases_file_"} {
+		if strings.Contains(got, unwanted) {
+			t.Errorf("%s series after a lease file timeout:\n%s", unwanted, got)
+		}
+	}
+	// The next scrape waits for the read in flight and exports its result.
+	got = gather(t, e)
+	for _, want := range []string{`dhcpd_scrape_collector_success{collector="leases"} 1`, poolASize, poolALease, "dhcpd_leases_file_malformed_records_total 1.048576e+06"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %s in\n%s", want, got)
 		}

@@ -74,7 +74,7 @@ func BenchmarkFullParse(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		lf := NewLeaseFile(leases)
-		if _, err := lf.Update(benchNow); err != nil {
+		if _, err := lf.Update(bg, benchNow); err != nil {
 			b.Fatal(err)
 		}
 		aggregate(cfg, lf.DB())
@@ -92,7 +92,7 @@ func BenchmarkFullParseOneCPU(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		lf := NewLeaseFile(leases)
 		lf.Workers = 1
-		if _, err := lf.Update(benchNow); err != nil {
+		if _, err := lf.Update(bg, benchNow); err != nil {
 			b.Fatal(err)
 		}
 		aggregate(cfg, lf.DB())
@@ -133,7 +133,7 @@ func BenchmarkAppend1000(b *testing.B) {
 				b.Fatal(err)
 			}
 			lf := NewLeaseFile(leases)
-			if _, err := lf.Update(benchNow); err != nil {
+			if _, err := lf.Update(bg, benchNow); err != nil {
 				b.Fatal(err)
 			}
 			appendBatch, err := leasegen.Appender(leases, 1000)
@@ -149,7 +149,7 @@ func BenchmarkAppend1000(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				res, err := lf.Update(benchNow)
+				res, err := lf.Update(bg, benchNow)
 				if err != nil || res.FullParse || res.Records < 1000 {
 					b.Fatalf("%+v %v", res, err)
 				}
@@ -191,7 +191,7 @@ func BenchmarkSpeedupVsDhcpdPools(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		lf := NewLeaseFile(leases)
-		if _, err := lf.Update(benchNow); err != nil {
+		if _, err := lf.Update(bg, benchNow); err != nil {
 			b.Fatal(err)
 		}
 		aggregate(cfg, lf.DB())

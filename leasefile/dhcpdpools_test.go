@@ -79,7 +79,7 @@ func TestDifferentialAgainstDhcpdPools(t *testing.T) {
 			t.Fatal(err)
 		}
 		lf := NewLeaseFile(leases)
-		if _, err := lf.Update(o.Now); err != nil {
+		if _, err := lf.Update(bg, o.Now); err != nil {
 			t.Fatal(err)
 		}
 		stale, moved, resets := 0, 0, 0

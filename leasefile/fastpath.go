@@ -155,12 +155,18 @@ func (l *Lexer) statementStart() int {
 		case c == ' ' || c == '\t' || c == '\r':
 			i++
 		case c == '\n':
+			// A line that starts a lease record is caught below, by its
+			// first letter: a test here would slow down this loop.
 			l.line++
 			i++
 		case c >= 'a' && c <= 'z':
 			l.pos = i
 			// Dispatch on the first letter: this runs for every line.
 			switch c {
+			case 'l':
+				if l.lineStart(src, i) {
+					return stmtToken // cut here: the tokenizer finds the end
+				}
 			case 'e':
 				if hasWord(src, i, "ends") {
 					l.pos = i + 4
@@ -212,11 +218,21 @@ func (l *Lexer) statementStart() int {
 			return stmtOther
 		default:
 			l.pos = i
+			if c == 'L' {
+				l.lineStart(src, i)
+			}
 			return stmtToken
 		}
 	}
 	l.pos = i
 	return stmtToken
+}
+
+// lineStart is newLine for statementStart, at a line's first letter
+// (which newLine is not called for there): it checks whether a lease
+// record starts at src[i], i being the start of a line.
+func (l *Lexer) lineStart(src []byte, i int) bool {
+	return i > 0 && src[i-1] == '\n' && l.lineStartsL(i)
 }
 
 // parsedKeyword reports whether the word at src[i:], which starts with a

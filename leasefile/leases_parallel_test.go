@@ -45,7 +45,7 @@ func TestParallelParseEqualsSequential(t *testing.T) {
 
 	seq := NewLeaseFile(path)
 	seq.Workers = 1
-	resSeq, err := seq.Update(testNow)
+	resSeq, err := seq.Update(bg, testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestParallelParseEqualsSequential(t *testing.T) {
 	for _, workers := range []int{2, 3, 4} {
 		par := NewLeaseFile(path)
 		par.Workers = workers
-		res, err := par.Update(testNow)
+		res, err := par.Update(bg, testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func TestParallelParseEqualsSequential(t *testing.T) {
 		f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 		f.WriteString("lease 10.0.0.3 {\n  binding state backup;\n}\n")
 		f.Close()
-		if res, _ := par.Update(testNow); res.FullParse || res.Records != 1 {
+		if res, _ := par.Update(bg, testNow); res.FullParse || res.Records != 1 {
 			t.Fatalf("workers %d: append after parallel parse: %+v", workers, res)
 		}
 		if l, _ := par.DB().Get(netip.MustParseAddr("10.0.0.3")); l.State != StateBackup {

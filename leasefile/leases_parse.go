@@ -1,5 +1,7 @@
 package leasefile
 
+import "fmt"
+
 // recordStatus is the outcome of reading one top-level record.
 type recordStatus int
 
@@ -8,42 +10,96 @@ const (
 	recordMalformed                      // a complete but malformed record was skipped
 	recordIncomplete                     // the data ends inside the record: wait for more
 	recordEnd                            // no more records
+	recordLong                           // a malformed record too long to read: skip to the next record start
 )
 
 // leaseParser applies the records of dhcpd.leases text to a LeaseDB.
 type leaseParser struct {
-	db  *LeaseDB
-	err *Error // the malformed record's error
+	db        *LeaseDB
+	maxRecord int    // MaxRecordBytes, smaller in tests
+	err       *Error // the malformed record's error (set with recordMalformed and recordLong)
+	// The record being read, for errors (made into a string only then):
+	// a lease record's address once read, or the kind of a skipped record.
+	// No pointers: they are set for every record.
+	ip      uint32
+	leaseIP bool
+	kind    int8 // index in skippedRecords, or -1
+}
+
+// skippedRecords are the top-level records the exporter reads past.
+var skippedRecords = [...]string{"failover", "host", "group", "class", "subclass", "ia-na", "ia-ta", "ia-pd",
+	"server-duid", "authoring-byte-order", "lease-id-format"}
+
+// what names the record being read in errors.
+func (p *leaseParser) what(l *Lexer) string {
+	switch {
+	case p.leaseIP:
+		return "lease " + uint32Addr(p.ip).String()
+	case p.kind >= 0:
+		return fmt.Sprintf("the %s record at line %d", skippedRecords[p.kind], l.recLine)
+	}
+	return fmt.Sprintf("the record at line %d", l.recLine)
 }
 
 // record reads one top-level record (server/confpars.c:269-318). A record
 // whose end is not in the data yet is incomplete, never an error: dhcpd may
-// be writing it.
+// be writing it. A record cut off by a line that starts a new lease record,
+// or longer than maxRecord, is malformed (leases_recover.go). The lexer
+// stands after what was consumed: after the record, or at its start when it
+// is incomplete, or where skipping starts for recordLong.
 func (p *leaseParser) record(l *Lexer) recordStatus {
+	switch l.skipSpace(p.maxRecord) {
+	case spaceEnd:
+		return recordEnd
+	case spaceLong:
+		p.err = &Error{Pos: Position{l.file, l.line}, Msg: fmt.Sprintf("a line of blanks or comment longer than %d bytes: skipped up to the next line that starts a lease record", p.maxRecord)}
+		return recordLong
+	}
+	p.leaseIP, p.kind = false, -1
+	l.beginRecord(p.maxRecord)
+	st := p.topLevel(l)
+	if st != recordIncomplete {
+		l.endRecord(true)
+		return st
+	}
+	switch l.recordStop() {
+	case stopCut:
+		// Whatever else went wrong in it, the record lacks its end.
+		p.err = l.cutError(p.what(l))
+		st = recordMalformed
+	case stopLong:
+		p.err = l.longError(p.what(l), p.maxRecord)
+		st = recordLong
+	}
+	l.endRecord(false)
+	return st
+}
+
+// topLevel reads the record at the lexer's position.
+func (p *leaseParser) topLevel(l *Lexer) recordStatus {
 	if l.fastLeaseKeyword() {
 		return p.lease(l, Token{Kind: Word, Line: l.line})
 	}
 	t := l.Next()
 	switch {
 	case t.Kind == EOF:
-		if l.Err() != nil {
-			return recordIncomplete // an unterminated string at the end
-		}
-		return recordEnd
+		return recordIncomplete // an unterminated string
 	case t.Is("lease"):
 		return p.lease(l, t)
-	case t.Is("failover") || t.Is("host") || t.Is("group") || t.Is("class") || t.Is("subclass") ||
-		t.Is("ia-na") || t.Is("ia-ta") || t.Is("ia-pd") ||
-		t.Is("server-duid") || t.Is("authoring-byte-order") || t.Is("lease-id-format"):
-		// Records the exporter does not count, skipped whole. The failover
-		// state records too: the exporter reads failover state live over
-		// OMAPI, which is what dhcpd acts on.
-		return p.skipTopLevel(l, nil)
 	case t.IsPunct(';'):
 		return recordDone
 	}
+	for k, kw := range skippedRecords {
+		if t.Is(kw) {
+			// Records the exporter does not count, skipped whole. The
+			// failover state records too: the exporter reads failover
+			// state live over OMAPI, which is what dhcpd acts on.
+			p.kind = int8(k)
+			return p.skipTopLevel(l, nil)
+		}
+	}
 	// dhcpd says "Corrupt lease file - possible data loss!" and skips to
-	// the next ';' (confpars.c:314-317).
+	// the next ';' (server/confpars.c:314-317).
 	return p.skipTopLevel(l, l.Errorf(t, "unexpected %s at the top level of the lease file", t.describe()))
 }
 
@@ -53,7 +109,7 @@ func (p *leaseParser) record(l *Lexer) recordStatus {
 // stray '}' is consumed, as dhcpd's skip_to_rbrace does, so that reading
 // goes on with the next record instead of waiting at that '}' for ever.
 func (p *leaseParser) skipTopLevel(l *Lexer, err *Error) recordStatus {
-	if serr := l.SkipStatement(); serr != nil {
+	if serr := l.skipStatement(false); serr != nil {
 		if l.atEnd() {
 			return recordIncomplete
 		}
@@ -177,6 +233,7 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 		}
 	}
 
+	p.ip, p.leaseIP = ip, true
 	var rec leaseRecord
 	for {
 		// Fast path: dhcpd writes one lower-case statement per line. Look at

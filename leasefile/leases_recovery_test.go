@@ -56,14 +56,14 @@ func TestRewriteInPlaceThatGrewIsReadAgain(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dhcpd.leases")
 	os.WriteFile(path, []byte("lease 10.0.0.1 { binding state active; ends never; }\n"), 0o644)
 	lf := NewLeaseFile(path)
-	if _, err := lf.Update(testNow); err != nil {
+	if _, err := lf.Update(bg, testNow); err != nil {
 		t.Fatal(err)
 	}
 	longer := "lease 10.0.0.1 {\n  binding state free;\n}\nlease 10.0.0.2 {\n  binding state active;\n  ends never;\n}\n"
 	if err := os.WriteFile(path, []byte(longer), 0o644); err != nil { // same inode, truncated, longer
 		t.Fatal(err)
 	}
-	res, err := lf.Update(testNow)
+	res, err := lf.Update(bg, testNow)
 	if err != nil || !res.FullParse || res.Malformed != 0 {
 		t.Fatalf("%+v %v (last %v)", res, err, lf.Stats().LastMalformed)
 	}
@@ -76,7 +76,7 @@ func TestRewriteInPlaceThatGrewIsReadAgain(t *testing.T) {
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("lease 10.0.0.3 { binding state backup; }\n")
 	f.Close()
-	if res, _ := lf.Update(testNow); res.FullParse || res.Records != 1 {
+	if res, _ := lf.Update(bg, testNow); res.FullParse || res.Records != 1 {
 		t.Errorf("append after the rewrite: %+v", res)
 	}
 }

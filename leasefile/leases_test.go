@@ -135,7 +135,7 @@ func parseString(t *testing.T, text string) (*LeaseFile, UpdateResult) {
 		t.Fatal(err)
 	}
 	lf := NewLeaseFile(path)
-	res, err := lf.Update(testNow)
+	res, err := lf.Update(bg, testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestTruncatedTailWaitsForTheRest(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "dhcpd.leases")
 		os.WriteFile(path, []byte(full[:cut]), 0o644)
 		lf := NewLeaseFile(path)
-		res, err := lf.Update(testNow)
+		res, err := lf.Update(bg, testNow)
 		if err != nil || res.Malformed != 0 {
 			t.Fatalf("cut %d: %v malformed %d (%v)", cut, err, res.Malformed, lf.Stats().LastMalformed)
 		}
@@ -205,7 +205,7 @@ func TestTruncatedTailWaitsForTheRest(t *testing.T) {
 		f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 		f.WriteString(full[cut:])
 		f.Close()
-		res2, err := lf.Update(testNow)
+		res2, err := lf.Update(bg, testNow)
 		if err != nil || res2.FullParse || res2.Malformed != 0 || res.Records+res2.Records != everyRecordCount {
 			t.Fatalf("cut %d: second update %+v %v (first %+v)", cut, res2, err, res)
 		}
@@ -220,11 +220,11 @@ func TestIncrementalAndRewrite(t *testing.T) {
 	path := filepath.Join(dir, "dhcpd.leases")
 	os.WriteFile(path, []byte("lease 10.0.0.1 {\n  binding state active;\n  ends never;\n}\n"), 0o644)
 	lf := NewLeaseFile(path)
-	if res, _ := lf.Update(testNow); !res.FullParse || res.Records != 1 {
+	if res, _ := lf.Update(bg, testNow); !res.FullParse || res.Records != 1 {
 		t.Fatalf("%+v", res)
 	}
 	// Nothing changed: nothing is read.
-	if res, _ := lf.Update(testNow); res.BytesRead != 0 || res.FullParse {
+	if res, _ := lf.Update(bg, testNow); res.BytesRead != 0 || res.FullParse {
 		t.Fatalf("unchanged file read again: %+v", res)
 	}
 	// An appended record is read alone and replaces the earlier one.
@@ -232,7 +232,7 @@ func TestIncrementalAndRewrite(t *testing.T) {
 	rec := "lease 10.0.0.1 {\n  binding state free;\n}\n"
 	f.WriteString(rec)
 	f.Close()
-	res, _ := lf.Update(testNow)
+	res, _ := lf.Update(bg, testNow)
 	if res.FullParse || res.BytesRead != int64(len(rec)) || res.Records != 1 {
 		t.Fatalf("append: %+v", res)
 	}
@@ -244,7 +244,7 @@ func TestIncrementalAndRewrite(t *testing.T) {
 	os.WriteFile(tmp, []byte("lease 10.0.0.2 {\n  binding state backup;\n}\n"), 0o644)
 	os.Link(path, path+"~")
 	os.Rename(tmp, path)
-	res, _ = lf.Update(testNow)
+	res, _ = lf.Update(bg, testNow)
 	if !res.FullParse || lf.DB().Addresses() != 1 {
 		t.Fatalf("rewrite not detected: %+v, %d addresses", res, lf.DB().Addresses())
 	}
@@ -253,11 +253,11 @@ func TestIncrementalAndRewrite(t *testing.T) {
 	}
 	// A file that shrank in place is read again.
 	os.WriteFile(path, []byte("\n"), 0o644)
-	if res, _ := lf.Update(testNow); !res.FullParse || lf.DB().Addresses() != 0 {
+	if res, _ := lf.Update(bg, testNow); !res.FullParse || lf.DB().Addresses() != 0 {
 		t.Fatalf("truncation not detected: %+v", res)
 	}
 	os.Remove(path)
-	if _, err := lf.Update(testNow); err == nil || !strings.Contains(err.Error(), path) {
+	if _, err := lf.Update(bg, testNow); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("missing file: %v", err)
 	}
 }
@@ -375,67 +375,158 @@ func TestDates(t *testing.T) {
 	}
 }
 
+// FuzzLeaseFile checks that whatever the file holds, the reader agrees with
+// itself: read whole or in two appends, through the fast paths or the
+// tokenizer alone, in small reads or split across workers, and with a small
+// record bound whole, in two appends or split across workers; errors carry
+// a position, and a record appended after complete lines is read. The
+// files live in memory (memFS, behind the same Update): on disk each input
+// cost a temporary directory, a dozen file operations and a megabyte
+// buffer per read, and the fuzzer ran a few hundred inputs a second at
+// best.
 func FuzzLeaseFile(f *testing.F) {
-	f.Add([]byte(everyRecord))
-	f.Add([]byte("lease 1.2.3.4 { binding state active; ends never; }\nlease 1.2.3.4 {"))
-	f.Add([]byte("lease 1.2.3.4 {\n  next binding state free;\n  binding state active;\n  rewind binding state reserved;\n  reserved;\n  ends 0 2026/11/22 12:00:00;\n}\n"))
-	f.Add([]byte("lease 1.2.3.4 { next binding free; }\nlease 1.2.3.5 { rewind }\nlease 1.2.3.6 { reserved x; binding state reserved; next binding state bootp; }\n"))
-	for _, c := range stateCases {
-		f.Add([]byte(stateCaseRecord(c, "1.2.3.4", testNow)))
+	for _, seed := range fuzzSeeds() {
+		f.Add(seed)
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(t.TempDir(), "l")
-		os.WriteFile(path, data, 0o644)
-		lf := NewLeaseFile(path)
-		res, err := lf.Update(testNow)
-		if err != nil {
-			t.Fatal(err)
+	f.Fuzz(func(t *testing.T, data []byte) { checkLeaseData(t, data) })
+}
+
+// fuzzSeeds are FuzzLeaseFile's seeds (testdata/fuzz holds more).
+func fuzzSeeds() [][]byte {
+	seeds := [][]byte{
+		[]byte(everyRecord),
+		[]byte("lease 1.2.3.4 { binding state active; ends never; }\nlease 1.2.3.4 {"),
+		[]byte("lease 1.2.3.4 {\n  next binding state free;\n  binding state active;\n  rewind binding state reserved;\n  reserved;\n  ends 0 2026/11/22 12:00:00;\n}\n"),
+		[]byte("lease 1.2.3.4 { next binding free; }\nlease 1.2.3.5 { rewind }\nlease 1.2.3.6 { reserved x; binding state reserved; next binding state bootp; }\n"),
+		[]byte("lease 1.2.3.4 {\n  uid \"\\001\nlease 1.2.3.5 {\n  binding state active;\n}\nfailover peer \"x\" state {\n  my state\nLEASE\t1.2.3.6 { binding state backup; }\n# long comment line\n"),
+	}
+	for _, c := range stateCases {
+		seeds = append(seeds, []byte(stateCaseRecord(c, "1.2.3.4", testNow)))
+	}
+	return seeds
+}
+
+// BenchmarkFuzzLeaseFile runs FuzzLeaseFile's body over its seeds: the
+// speed of the fuzzer without its own overhead.
+func BenchmarkFuzzLeaseFile(b *testing.B) {
+	seeds := fuzzSeeds()
+	for i := 0; i < b.N; i++ {
+		checkLeaseData(b, seeds[i%len(seeds)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "execs/s")
+}
+
+// The fuzz target must stay fast enough to find anything: on disk, with a
+// temporary directory per input and a megabyte buffer per read, it took
+// about 3 ms an input; in memory it takes about 0.2 ms.
+func TestFuzzBodyIsFast(t *testing.T) {
+	if raceDetector {
+		t.Skip("the race detector slows it down")
+	}
+	seeds := fuzzSeeds()
+	begin := time.Now()
+	const rounds = 10
+	for range rounds {
+		for _, s := range seeds {
+			checkLeaseData(t, s)
 		}
-		if lf.Stats().Offset > int64(len(data)) {
-			t.Fatalf("consumed %d of %d bytes", lf.Stats().Offset, len(data))
+	}
+	per := time.Since(begin) / time.Duration(rounds*len(seeds))
+	t.Logf("%v per input", per)
+	if per > 2*time.Millisecond {
+		t.Errorf("%v per input, want well under 2ms", per)
+	}
+}
+
+// checkLeaseData is the body of FuzzLeaseFile.
+func checkLeaseData(t testing.TB, data []byte) {
+	m := newMemFS()
+	const path = "/var/lib/dhcp/dhcpd.leases"
+	m.write(path, data)
+	lf := m.follow(path)
+	res, err := lf.Update(bg, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1 := lf.Stats()
+	if s1.Offset > int64(len(data)) {
+		t.Fatalf("consumed %d of %d bytes", s1.Offset, len(data))
+	}
+	if res.Malformed > 0 && !strings.Contains(s1.LastMalformed.Error(), path+":") {
+		t.Fatalf("error without position: %v", s1.LastMalformed)
+	}
+	// same compares another reading with lf's.
+	same := func(what string, other *LeaseFile, offsetsToo bool) {
+		t.Helper()
+		s2 := other.Stats()
+		a, b := min(s1.Offset, s2.Offset), max(s1.Offset, s2.Offset)
+		if !sameState(lf.DB(), other.DB()) || s1.Records != s2.Records || s1.Malformed != s2.Malformed || (offsetsToo && !onlyBlankLines(data[a:b])) {
+			t.Fatalf("%s differs: %d/%d addresses, %d/%d records, %d/%d malformed, offset %d/%d",
+				what, lf.DB().Addresses(), other.DB().Addresses(), s1.Records, s2.Records, s1.Malformed, s2.Malformed, s1.Offset, s2.Offset)
 		}
-		if res.Malformed > 0 && !strings.Contains(lf.Stats().LastMalformed.Error(), path+":") {
-			t.Fatalf("error without position: %v", lf.Stats().LastMalformed)
+	}
+	// split reads data in two appends, the first cut after cut bytes.
+	split := func(lf2 *LeaseFile, name string, cut int) {
+		m.write(name, data[:cut])
+		lf2.Update(bg, testNow)
+		m.appendTo(name, data[cut:])
+		lf2.Update(bg, testNow)
+	}
+	// Reading the same data in two pieces gives the same state.
+	lf2 := m.follow(path + "2")
+	split(lf2, path+"2", len(data)/2)
+	same("split read", lf2, true)
+	// The tokenizer alone (keywords upper-cased) reads what the fast
+	// paths read.
+	m.write(path+"3", upperOutsideStrings(data))
+	lf3 := m.follow(path + "3")
+	lf3.Update(bg, testNow)
+	same("tokenizer", lf3, false)
+	// Small reads, then the parallel split, read the same.
+	lf4 := m.follow(path)
+	lf4.chunk = 1 + len(data)%61
+	lf4.Update(bg, testNow)
+	same("small reads", lf4, true)
+	lf5 := m.follow(path)
+	lf5.parallelAt, lf5.Workers = 1, 2+len(data)%3
+	lf5.Update(bg, testNow)
+	same("parallel", lf5, true)
+	// With a small record bound (long records, skipping), whole and split
+	// reads agree.
+	bound := 8 + len(data)%89
+	lf6 := m.follow(path)
+	lf6.maxRecord = bound
+	lf6.Update(bg, testNow)
+	lf7 := m.follow(path + "7")
+	lf7.maxRecord, lf7.chunk = bound, 1+len(data)%7
+	split(lf7, path+"7", len(data)/3)
+	lf8 := m.follow(path)
+	lf8.maxRecord, lf8.parallelAt, lf8.Workers = bound, 1, 3
+	lf8.Update(bg, testNow)
+	s6 := lf6.Stats()
+	for what, other := range map[string]*LeaseFile{"split read": lf7, "parallel read": lf8} {
+		if so := other.Stats(); !sameState(lf6.DB(), other.DB()) || s6.Records != so.Records || s6.Malformed != so.Malformed {
+			t.Fatalf("bound %d: %s differs: %d/%d addresses, %d/%d records, %d/%d malformed, offset %d/%d",
+				bound, what, lf6.DB().Addresses(), other.DB().Addresses(), s6.Records, so.Records, s6.Malformed, so.Malformed, s6.Offset, so.Offset)
 		}
-		// Reading the same data in two pieces gives the same state.
-		cut := len(data) / 2
-		os.WriteFile(path+"2", data[:cut], 0o644)
-		lf2 := NewLeaseFile(path + "2")
-		lf2.Update(testNow)
-		fh, _ := os.OpenFile(path+"2", os.O_APPEND|os.O_WRONLY, 0)
-		fh.Write(data[cut:])
-		fh.Close()
-		lf2.Update(testNow)
-		a, b := lf.Stats().Offset, lf2.Stats().Offset
-		if a > b {
-			a, b = b, a
+	}
+	// Whatever came before, a complete record appended after complete
+	// lines is read: nothing stalls the reader. With a small bound too.
+	if onlyBlankLines(data[s1.Offset:]) && (len(data) == 0 || data[len(data)-1] == '\n') {
+		rec := []byte("lease 10.255.255.1 {\n  binding state backup;\n}\n")
+		m.appendTo(path, rec)
+		readers := []*LeaseFile{lf}
+		if bound >= len(rec) {
+			m.appendTo(path+"7", rec)
+			readers = append(readers, lf7)
 		}
-		s1, s2 := lf.Stats(), lf2.Stats()
-		if !sameState(lf.DB(), lf2.DB()) || s1.Records != s2.Records || s1.Malformed != s2.Malformed || !onlyBlankLines(data[a:b]) {
-			t.Fatalf("split read differs: %d/%d addresses, %d/%d records, %d/%d malformed, offset %d/%d",
-				lf.DB().Addresses(), lf2.DB().Addresses(), s1.Records, s2.Records, s1.Malformed, s2.Malformed, s1.Offset, s2.Offset)
-		}
-		// The tokenizer alone (keywords upper-cased) reads what the fast
-		// paths read.
-		os.WriteFile(path+"3", upperOutsideStrings(data), 0o644)
-		lf3 := NewLeaseFile(path + "3")
-		lf3.Update(testNow)
-		if s3 := lf3.Stats(); !sameState(lf.DB(), lf3.DB()) || s1.Records != s3.Records || s1.Malformed != s3.Malformed {
-			t.Fatalf("fast paths and tokenizer differ: %d/%d addresses, %d/%d records, %d/%d malformed",
-				lf.DB().Addresses(), lf3.DB().Addresses(), s1.Records, s3.Records, s1.Malformed, s3.Malformed)
-		}
-		// Whatever came before, a complete record appended after complete
-		// lines is read: nothing stalls the reader.
-		if onlyBlankLines(data[s1.Offset:]) && (len(data) == 0 || data[len(data)-1] == '\n') {
-			fh, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-			fh.WriteString("lease 10.255.255.1 {\n  binding state backup;\n}\n")
-			fh.Close()
-			lf.Update(testNow)
+		for _, lf := range readers {
+			lf.Update(bg, testNow)
 			if l, _ := lf.DB().Get(netip.MustParseAddr("10.255.255.1")); l.State != StateBackup {
 				t.Fatalf("a record appended after complete input was not read (offset %d of %d)", lf.Stats().Offset, len(data))
 			}
 		}
-	})
+	}
 }
 
 // onlyBlankLines reports whether b holds nothing but blank and comment

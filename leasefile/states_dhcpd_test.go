@@ -51,7 +51,7 @@ func TestRealDhcpdLeaseStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	lf := NewLeaseFile(seedPath)
-	if res, err := lf.Update(now); err != nil || res.Malformed != 0 || res.Records != 2*len(stateCases)+1 {
+	if res, err := lf.Update(bg, now); err != nil || res.Malformed != 0 || res.Records != 2*len(stateCases)+1 {
 		t.Fatalf("seed: %+v %v %v", res, err, lf.Stats().LastMalformed)
 	}
 	at := uint32(now.Unix())

@@ -7,7 +7,7 @@ import (
 
 // The tokenizer shared by the dhcpd.conf and dhcpd.leases parsers. It
 // follows dhcpd's lexical rules (common/conflex.c get_raw_token, read_string,
-// read_number, read_num_or_name; facts §3.2):
+// read_number, read_num_or_name: common/conflex.c:261-720):
 //
 //   - '#' starts a comment that runs to the end of the line (not inside a
 //     quoted string);
@@ -68,6 +68,10 @@ func (t Token) Is(kw string) bool {
 // IsPunct reports whether the token is the punctuation c.
 func (t Token) IsPunct(c byte) bool { return t.Kind == Punct && t.Text[0] == c }
 
+// maxDescribe bounds the token text quoted in an error message: a token
+// may be megabytes of garbage, and the last error is kept.
+const maxDescribe = 40
+
 // describe names a token for error messages.
 func (t Token) describe() string {
 	switch t.Kind {
@@ -75,6 +79,9 @@ func (t Token) describe() string {
 		return "end of file"
 	case String:
 		return "a string"
+	}
+	if len(t.Text) > maxDescribe {
+		return fmt.Sprintf("%q... (%d bytes)", t.Text[:maxDescribe], len(t.Text))
 	}
 	return fmt.Sprintf("%q", t.Text)
 }
@@ -110,7 +117,7 @@ var classes = func() (c [256]uint8) {
 // without copying and counts lines.
 type Lexer struct {
 	file string
-	src  []byte
+	src  []byte // the input the scanners see: full, or a window on it
 	pos  int
 	line int
 
@@ -119,17 +126,47 @@ type Lexer struct {
 	peekLine  int
 	tok       Token
 	err       *Error // unterminated string
+
+	// While the lease parser reads a record (inRecord), src is a window on
+	// full that ends maxRecord bytes after the record's start, and a line
+	// that starts a new lease record (startsLeaseRecord) ends it: the
+	// scanners cut src there (cut, cutLine), so that whatever the record
+	// lacks, it cannot run into the next one (leases_recover.go).
+	full       []byte
+	inRecord   bool
+	recStart   int  // offset of the record's first byte
+	recLine    int  // its line
+	cut        bool // src ends where a new record starts
+	cutLine    int
+	undecided  bool // a line start could not be told apart: full ended too soon
+	endsRecord bool // the end of full is the start of a record (a parallel slice)
 }
 
 // NewLexer returns a lexer over src; file names the source in errors.
 func NewLexer(file string, src []byte) *Lexer {
-	return &Lexer{file: file, src: src, line: 1}
+	return &Lexer{file: file, src: src, full: src, line: 1}
 }
 
 // Reset points the lexer at another part of the same kind of input.
 func (l *Lexer) Reset(src []byte, line int) {
-	*l = Lexer{file: l.file, src: src, line: line}
+	*l = Lexer{file: l.file, src: src, full: src, line: line}
 }
+
+// newLine is called by the scanners just after a newline, with i the
+// offset of the line's first byte and src their copy of l.src. Inside a
+// lease record it reports whether a new record starts there, and then cuts
+// the input short at i. Lines dhcpd writes inside a record are indented, so
+// this costs one byte comparison per line. (A line starting right at the
+// end of src is looked at by recordStop; statementStart, the hottest loop,
+// looks at a line's first letter instead: lineStart.)
+func (l *Lexer) newLine(src []byte, i int) bool {
+	return i < len(src) && src[i]|0x20 == 'l' && l.lineStartsL(i)
+}
+
+// lineStartsL is newLine's slow path, out of the scanners' loops.
+//
+//go:noinline
+func (l *Lexer) lineStartsL(i int) bool { return l.inRecord && l.cutAt(i) }
 
 // Offset is the byte offset just after the last token returned by Next
 // (the peeked token, if any, is not consumed).
@@ -178,6 +215,9 @@ func (l *Lexer) scan() Token {
 		case clsNewline:
 			l.pos++
 			l.line++
+			if l.newLine(src, l.pos) {
+				return Token{Kind: EOF, Line: l.line} // cut here
+			}
 		case clsHash:
 			if i := bytes.IndexByte(src[l.pos:], '\n'); i >= 0 {
 				l.pos += i
@@ -217,9 +257,11 @@ func (l *Lexer) scanString() Token {
 			i++
 			if i < len(l.src) && l.src[i] == '\n' {
 				l.line++
+				l.newLine(l.src, i+1)
 			}
 		case '\n':
 			l.line++
+			l.newLine(l.src, i+1)
 		case '"':
 			l.pos = i + 1
 			return Token{Kind: String, Text: l.src[start:i], Line: line}
@@ -251,7 +293,14 @@ func (l *Lexer) File() string { return l.file }
 //
 // It scans bytes rather than tokens: skipping statements is most of the
 // work of reading a lease file.
-func (l *Lexer) SkipStatement() *Error {
+func (l *Lexer) SkipStatement() *Error { return l.skipStatement(true) }
+
+// skipStatement is SkipStatement; semiAfterBlock says whether a ';' right
+// after the statement's block is part of it. At the top level of the lease
+// file it is not (dhcpd's skip_to_rbrace stops at the '}',
+// common/parse.c:98-131): looking past the '}' for it would make the end of
+// a record depend on whether the next bytes are written yet.
+func (l *Lexer) skipStatement(semiAfterBlock bool) *Error {
 	depth := 0
 	if l.peeked {
 		t := l.tok
@@ -270,12 +319,14 @@ func (l *Lexer) SkipStatement() *Error {
 	}
 	src, i := l.src, l.pos
 	for i < len(src) {
-		c := src[i]
-		if skipSpecial[c] == 0 {
-			i++
-			continue
+		// The bytes of most statements need no look: a tight loop for them.
+		for skipSpecial[src[i]] == 0 {
+			if i++; i == len(src) {
+				l.pos = i
+				return l.eofError(Token{Kind: EOF, Line: l.line}, depth)
+			}
 		}
-		switch c {
+		switch c := src[i]; c {
 		case ';':
 			i++
 			if depth == 0 {
@@ -285,6 +336,10 @@ func (l *Lexer) SkipStatement() *Error {
 		case '\n':
 			l.line++
 			i++
+			if l.newLine(src, i) { // cut here: i is the end of l.src now
+				l.pos = i
+				return l.eofError(Token{Kind: EOF, Line: l.line}, depth)
+			}
 		case '{':
 			depth++
 			i++
@@ -297,7 +352,7 @@ func (l *Lexer) SkipStatement() *Error {
 			i++
 			if depth == 0 {
 				l.pos = i
-				if l.Peek().IsPunct(';') {
+				if semiAfterBlock && l.Peek().IsPunct(';') {
 					l.Next()
 				}
 				return nil

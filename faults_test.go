@@ -364,3 +364,97 @@ func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string) {
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
 	return certFile, keyFile
 }
+
+// The lease file cut by a dhcpd that died mid-write, then blocked (a FIFO
+// renamed over it, as a hung mount would block), then replaced by garbage:
+// every scrape ends within its budget; the cut record is counted and logged
+// with its line and the records after it count; a blocked file fails only
+// the leases collector while dhcpd.conf's pools stay; garbage is read once
+// with bounded memory.
+func TestFaultLeaseFileCutBlockedReplaced(t *testing.T) {
+	requireFaultLab(t)
+	p := testlab.StartPair(t, testlab.PairOptions{})
+	leases := filepath.Join(t.TempDir(), "dhcpd.leases")
+	seed, err := os.ReadFile(p.Primary.LeasesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(leases, seed, 0o644)
+	e := startExporter(t, p.NS, "--omapi.address="+p.Primary.OMAPIAddr, "--omapi.key-file="+p.KeyFile,
+		"--dhcpd.config-file="+p.Primary.ConfPath, "--dhcpd.leases-file="+leases)
+	body := e.timedScrape(t, 3)
+	records := value(body, "dhcpd_leases_file_records")
+	if records <= 0 || value(body, "dhcpd_leases_file_malformed_records_total") != 0 {
+		t.Fatalf("before:\n%s", body)
+	}
+
+	// Cut: a record without its end, then two complete ones.
+	lines := strings.Count(string(seed), "\n")
+	f, _ := os.OpenFile(leases, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("lease 192.0.2.120 {\n  starts 3 2026/12/02 07:00:00;\n  binding state act")
+	for _, ip := range []string{"192.0.2.121", "192.0.2.122"} {
+		f.WriteString("\nlease " + ip + " {\n  starts 3 2026/12/02 07:00:00;\n  ends never;\n  binding state active;\n}")
+	}
+	f.WriteString("\n")
+	f.Close()
+	body = e.timedScrape(t, 3)
+	if got := value(body, "dhcpd_leases_file_malformed_records_total"); got != 1 {
+		t.Errorf("cut record: malformed %v, want 1", got)
+	}
+	if got := value(body, "dhcpd_leases_file_records"); got != records+2 {
+		t.Errorf("cut record: records %v, want %v (the two after the cut)", got, records+2)
+	}
+	if want := "dhcpd.leases:" + strconv.Itoa(lines+1) + ": the record at line " + strconv.Itoa(lines+1) + " is cut off"; !strings.Contains(e.log.String(), want) {
+		t.Errorf("the log does not say %q:\n%s", want, e.log.String())
+	}
+	read := value(body, "dhcpd_leases_file_read_bytes_total")
+	if body = e.timedScrape(t, 3); value(body, "dhcpd_leases_file_read_bytes_total") != read {
+		t.Errorf("the cut file is read again: %v then %v bytes", read, value(body, "dhcpd_leases_file_read_bytes_total"))
+	}
+
+	// Blocked: a FIFO renamed over the file.
+	fifo := leases + ".fifo"
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Rename(fifo, leases)
+	body = e.timedScrape(t, 2)
+	if value(body, `dhcpd_scrape_collector_success{collector="leases"}`) != 0 || strings.Count(body, "dhcpd_pool_addresses{") != 2 || value(body, "dhcpd_up") != 1 {
+		t.Errorf("blocked lease file:\n%s", body)
+	}
+	if !strings.Contains(e.log.String(), "not a regular file") {
+		t.Errorf("the log does not say why:\n%s", e.log.String())
+	}
+
+	// Replaced by 64 MB of garbage.
+	garbage := make([]byte, 64<<20)
+	rand.Read(garbage)
+	os.WriteFile(leases+".new", garbage, 0o644)
+	os.Rename(leases+".new", leases)
+	body = e.timedScrape(t, 5)
+	if value(body, `dhcpd_scrape_collector_success{collector="leases"}`) != 1 || strings.Count(body, "dhcpd_pool_addresses{") != 2 {
+		t.Errorf("garbage lease file:\n%.3000s", body)
+	}
+	read = value(body, "dhcpd_leases_file_read_bytes_total")
+	body = e.timedScrape(t, 2)
+	if value(body, "dhcpd_leases_file_read_bytes_total") != read {
+		t.Errorf("garbage is read again")
+	}
+	if rss := vmRSSMB(e.cmd.Process.Pid); rss > 100 {
+		t.Errorf("exporter RSS %.0f MB after 64 MB of garbage", rss)
+	} else {
+		t.Logf("exporter RSS after 64 MB of garbage: %.0f MB", rss)
+	}
+}
+
+// vmRSSMB is a process's resident memory in MB, from /proc.
+func vmRSSMB(pid int) float64 {
+	status, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			return kb / 1024
+		}
+	}
+	return -1
+}

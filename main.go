@@ -97,7 +97,7 @@ func main() {
 	}
 	var omapiOpt collector.OMAPI
 	if usesOMAPI {
-		omapiSource.Client(conf) // logs where dhcpd is, or why that is unknown yet
+		_, _ = omapiSource.Client(conf) // logs where dhcpd is, or why that is unknown yet
 		omapiOpt = omapiSource
 	} else {
 		level.Info(logger).Log("msg", "no OMAPI collector enabled: the exporter reads files only and never contacts dhcpd")

@@ -87,7 +87,7 @@ func startExporter(t *testing.T, ns *testlab.Netns, args ...string) *exporter {
 
 // scrape fetches /metrics, optionally with a Prometheus scrape timeout header.
 func (e *exporter) scrape(t *testing.T, timeout string) (string, error) {
-	req, _ := http.NewRequest("GET", "http://"+e.addr+"/metrics", nil)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+e.addr+"/metrics", nil)
 	if timeout != "" {
 		req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", timeout)
 	}

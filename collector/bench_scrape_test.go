@@ -2,6 +2,7 @@ package collector_test
 
 import (
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -43,7 +44,7 @@ func BenchmarkScrapeAfterAppend(b *testing.B) {
 	h := collector.NewHandler(e, collector.HandlerOpts{Timeout: 10 * time.Second})
 	scrape := func() {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 		io.Copy(io.Discard, w.Body)
 	}
 	scrape()

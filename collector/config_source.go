@@ -61,7 +61,7 @@ func stampOf(path string) (fileStamp, error) {
 	}
 	s := fileStamp{path: path, size: fi.Size(), mtime: fi.ModTime()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		s.dev, s.inode = uint64(st.Dev), st.Ino
+		s.dev, s.inode = uint64(st.Dev), st.Ino //nolint:unconvert // Stat_t.Dev is not a uint64 on every platform
 		s.ctime = time.Unix(st.Ctim.Unix())
 	}
 	return s, nil

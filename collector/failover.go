@@ -168,7 +168,7 @@ func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverS
 	gauge(c.unacked, float64(f.CurUnackedUpdates))
 	gauge(c.partnerMaxUnacked, float64(f.MaxOutstandingUpdates))
 	gauge(c.maxDelay, f.MaxResponseDelay.Seconds())
-	gauge(c.lbMaxSeconds, f.LoadBalanceMaxSecs.Seconds())
+	gauge(c.lbMaxSeconds, f.LoadBalanceMax.Seconds())
 	if n, ok := f.Split(); ok {
 		gauge(c.split, float64(n)/256)
 	}

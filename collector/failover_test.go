@@ -235,7 +235,7 @@ func TestScrapeTimeout(t *testing.T) {
 		{"junk", 5 * time.Second},
 	}
 	for _, c := range cases {
-		r := httptest.NewRequest("GET", "/metrics", nil)
+		r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 		if c.header != "" {
 			r.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", c.header)
 		}
@@ -250,7 +250,7 @@ func TestHandlerHonoursScrapeTimeout(t *testing.T) {
 	e := f.exporter(t, collector.Options{})
 	h := collector.NewHandler(e, collector.HandlerOpts{Timeout: 5 * time.Second, TimeoutOffset: 500 * time.Millisecond})
 	f.srv.Hang(true)
-	r := httptest.NewRequest("GET", "/metrics", nil)
+	r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	r.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "1")
 	w := httptest.NewRecorder()
 	start := time.Now()

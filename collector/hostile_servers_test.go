@@ -82,7 +82,7 @@ func TestHostileServersEndWithinBudget(t *testing.T) {
 			h := collector.NewHandler(e, collector.HandlerOpts{Timeout: 5 * time.Second, TimeoutOffset: 500 * time.Millisecond})
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
-			r := httptest.NewRequest("GET", "/metrics", nil)
+			r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 			r.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "1.5")
 			w := httptest.NewRecorder()
 			start := time.Now()

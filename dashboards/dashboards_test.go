@@ -66,9 +66,11 @@ func TestDashboardStructure(t *testing.T) {
 			}
 			// No literal datasource UID anywhere in the file.
 			raw, _ := dashboards.Read(f)
-			var any map[string]any
-			json.Unmarshal(raw, &any)
-			checkNoLiteralUIDs(t, any, "")
+			var doc map[string]any
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			checkNoLiteralUIDs(t, doc, "")
 		})
 	}
 }

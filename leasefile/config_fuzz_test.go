@@ -83,7 +83,7 @@ func checkConfigInvariants(t *testing.T, cfg *Config) {
 	}
 	for i := range all {
 		for j := i + 1; j < len(all); j++ {
-			if !(all[i].High.Less(all[j].Low) || all[j].High.Less(all[i].Low)) {
+			if !all[i].High.Less(all[j].Low) && !all[j].High.Less(all[i].Low) {
 				t.Fatalf("ranges %s and %s overlap", all[i], all[j])
 			}
 		}

@@ -85,11 +85,11 @@ func (p *confParser) pool(l *Lexer, t Token, sc *scope) *Error {
 // (confpars.c:1863-1880): the same statement list (dhcpd compares the
 // pointers, equal only when both are empty), the same failover peer, and
 // permit and prohibit lists that match both ways.
-func mergeable(old, new *poolBuild) bool {
-	return !old.statements && !new.statements &&
-		old.pool.FailoverPeer == new.pool.FailoverPeer &&
-		permitListsMatch(old.permits, new.permits) &&
-		permitListsMatch(old.prohibits, new.prohibits)
+func mergeable(old, later *poolBuild) bool {
+	return !old.statements && !later.statements &&
+		old.pool.FailoverPeer == later.pool.FailoverPeer &&
+		permitListsMatch(old.permits, later.permits) &&
+		permitListsMatch(old.prohibits, later.prohibits)
 }
 
 // permitListsMatch is permit_list_match applied both ways: every entry of

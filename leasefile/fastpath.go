@@ -15,9 +15,9 @@ func skipBlanks(src []byte, i int) int {
 }
 
 // digits reads a run of at most max decimal digits.
-func digits(src []byte, i, max int) (v, next int, ok bool) {
+func digits(src []byte, i, limit int) (v, next int, ok bool) {
 	start := i
-	for i < len(src) && i-start < max && src[i] >= '0' && src[i] <= '9' {
+	for i < len(src) && i-start < limit && src[i] >= '0' && src[i] <= '9' {
 		v = v*10 + int(src[i]-'0')
 		i++
 	}

@@ -107,12 +107,12 @@ func TestHungReadIsAbandonedAtTheDeadline(t *testing.T) {
 	lf := NewLeaseFile(path)
 	lf.open = h.open
 
-	update := func(d time.Duration) (UpdateResult, error, time.Duration) {
+	update := func(d time.Duration) (UpdateResult, time.Duration, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), d)
 		defer cancel()
 		begin := time.Now()
 		res, err := lf.Update(ctx, testNow)
-		return res, err, time.Since(begin)
+		return res, time.Since(begin), err
 	}
 	runtime.GC()
 	goroutines := runtime.NumGoroutine()
@@ -123,7 +123,7 @@ func TestHungReadIsAbandonedAtTheDeadline(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err, took := update(d)
+			_, took, err := update(d)
 			if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), path) {
 				t.Errorf("deadline %v: %v", d, err)
 			}
@@ -136,7 +136,7 @@ func TestHungReadIsAbandonedAtTheDeadline(t *testing.T) {
 	// More scrapes while it hangs: each returns at its deadline, and the one
 	// read stays the only one.
 	for i := 0; i < 20; i++ {
-		if _, err, took := update(5 * time.Millisecond); err == nil || took > time.Second {
+		if _, took, err := update(5 * time.Millisecond); err == nil || took > time.Second {
 			t.Fatalf("update %d: %v after %v", i, err, took)
 		}
 	}
@@ -162,7 +162,7 @@ func TestHungReadIsAbandonedAtTheDeadline(t *testing.T) {
 	for lf.Stats().Offset == 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	res, err, _ := update(5 * time.Second)
+	res, _, err := update(5 * time.Second)
 	if err != nil || !res.FullParse || res.Records != 2 || res.BytesRead != int64(len(data)) {
 		t.Fatalf("after the read finished: %+v %v", res, err)
 	}

@@ -274,7 +274,7 @@ func (f *LeaseFile) read(now time.Time) (UpdateResult, error) {
 	res := UpdateResult{Size: size, ModTime: fi.ModTime()}
 	var dev, ino uint64
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		dev, ino = uint64(st.Dev), st.Ino
+		dev, ino = uint64(st.Dev), st.Ino //nolint:unconvert // Stat_t.Dev is not a uint64 on every platform
 	}
 	o := f.spanOptions()
 	if f.fresh || f.db == nil || dev != f.dev || ino != f.ino || size < f.offset || !f.tailUnchanged(file) {

@@ -155,7 +155,7 @@ func (l Lease) effective(due, failover bool) Lease {
 		return l
 	}
 	q := l.queue()
-	for l.Next != l.State && !(failover && q == queueExpired) {
+	for l.Next != l.State && (!failover || q != queueExpired) {
 		l.State = l.Next
 		switch l.State {
 		case StateActive:

@@ -109,7 +109,7 @@ const (
 // skipSpace moves over the blanks, newlines and comments between records
 // of full, without looking for record starts (the next token is one). With
 // spaceLong the lexer stands at the start of the long line.
-func (l *Lexer) skipSpace(max int) int {
+func (l *Lexer) skipSpace(limit int) int {
 	src, i, line := l.full, l.pos, l.line
 	// dhcpd writes one newline between records.
 	if i+1 < len(src) && src[i] == '\n' && classes[src[i+1]] == clsWord {
@@ -138,12 +138,12 @@ scan:
 			result = spaceToken
 			break scan
 		}
-		if i-lineStart > max {
+		if i-lineStart > limit {
 			l.pos, l.line = lineStart, line
 			return spaceLong
 		}
 	}
-	if i-lineStart > max {
+	if i-lineStart > limit {
 		l.pos, l.line = lineStart, line
 		return spaceLong
 	}
@@ -153,15 +153,15 @@ scan:
 
 // beginRecord starts a record at the lexer's position: the scanners see at
 // most max bytes of it, and a line that starts a new lease record ends it.
-func (l *Lexer) beginRecord(max int) {
+func (l *Lexer) beginRecord(limit int) {
 	l.inRecord, l.recStart, l.recLine = true, l.pos, l.line
 	l.cut, l.undecided = false, false
 	if l.err != nil {
 		l.err = nil
 	}
 	// src is full here (endRecord): pointers are written only when they change.
-	if len(l.full)-l.pos > max {
-		l.src = l.full[:l.pos+max]
+	if len(l.full)-l.pos > limit {
+		l.src = l.full[:l.pos+limit]
 	}
 }
 
@@ -258,6 +258,6 @@ func (l *Lexer) cutError(what string) *Error {
 }
 
 // longError is the error of a record longer than the bound.
-func (l *Lexer) longError(what string, max int) *Error {
-	return &Error{Pos: Position{l.file, l.recLine}, Msg: fmt.Sprintf("%s does not end within %d bytes: skipped up to the next line that starts a lease record", what, max)}
+func (l *Lexer) longError(what string, limit int) *Error {
+	return &Error{Pos: Position{l.file, l.recLine}, Msg: fmt.Sprintf("%s does not end within %d bytes: skipped up to the next line that starts a lease record", what, limit)}
 }

@@ -96,7 +96,7 @@ type FailoverState struct {
 	// partner's; 2827-2828 checks it).
 	MaxOutstandingUpdates uint32
 	MCLT                  time.Duration
-	LoadBalanceMaxSecs    time.Duration
+	LoadBalanceMax        time.Duration
 	// HBA is the 32-byte hash bucket bitmap of the primary's split or hba.
 	// The primary has it from dhcpd.conf; the secondary from the primary's
 	// CONNECT, so it is missing there until the first connection
@@ -139,7 +139,7 @@ func DecodeFailoverState(h Handle, vs Values) (*FailoverState, error) {
 	f.LocalPort = a.u32("local-port", true)
 	f.MaxOutstandingUpdates = a.u32("max-outstanding-updates", true)
 	f.MCLT = a.seconds("mclt", true)
-	f.LoadBalanceMaxSecs = a.seconds("load-balance-max-secs", true)
+	f.LoadBalanceMax = a.seconds("load-balance-max-secs", true)
 	if hba, ok := a.raw("load-balance-hba", false); ok {
 		if len(hba) != 32 {
 			a.fail("load-balance-hba", "want 32 bytes, got %d", len(hba))

@@ -102,7 +102,7 @@ type secret func() []byte
 
 const redacted = "[secret redacted]"
 
-func (secret) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
+func (secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 
 // NewKey builds a key from a dhcpd.conf key statement's parts; secret is the
 // base64-decoded secret.
@@ -137,10 +137,10 @@ func (k Key) GoString() string { return "omapi." + k.String() }
 // (%x, %d, %+v, ...) falls back to printing the fields.
 func (k Key) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
-		io.WriteString(f, k.GoString())
+		_, _ = io.WriteString(f, k.GoString())
 		return
 	}
-	io.WriteString(f, k.String())
+	_, _ = io.WriteString(f, k.String())
 }
 
 // WireAlgorithm is the algorithm as an authenticator OPEN names it,

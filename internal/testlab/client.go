@@ -130,7 +130,7 @@ func (p *Pair) NewClient(env Env, mac string, opts ...ClientOptions) *Client {
 	}
 	// Deleting one end deletes both. Errors are ignored: the pair's
 	// namespace may be gone already, and the veth with it.
-	env.Cleanup(func() { p.NS.ip("link del " + c.Peer) })
+	env.Cleanup(func() { _ = p.NS.ip("link del " + c.Peer) }) // gone with the namespace already, or now
 	if err := c.NS.ip("link set " + c.Iface + " up"); err != nil {
 		env.Fatalf("client %s: %v", mac, err)
 	}

@@ -93,9 +93,9 @@ func (f *forwarder) pipe(c net.Conn) {
 	// Half-close like the ends do: OMAPI peers and HTTP clients may read
 	// after they stop writing.
 	cp := func(dst, src net.Conn) {
-		io.Copy(dst, src)
+		_, _ = io.Copy(dst, src) // ends when either side closes
 		if hc, ok := dst.(interface{ CloseWrite() error }); ok {
-			hc.CloseWrite()
+			_ = hc.CloseWrite()
 		}
 		done <- struct{}{}
 	}

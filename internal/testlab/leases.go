@@ -58,7 +58,7 @@ func writeLease(b *strings.Builder, ip, state, next string, starts, ends time.Ti
 		uid := `\001`
 		for _, octet := range strings.Split(mac, ":") {
 			var v int
-			fmt.Sscanf(octet, "%x", &v)
+			_, _ = fmt.Sscanf(octet, "%x", &v) // the lab writes the MACs itself
 			uid += fmt.Sprintf(`\%03o`, v)
 		}
 		fmt.Fprintf(b, "  hardware ethernet %s;\n  uid \"%s\";\n", mac, uid)

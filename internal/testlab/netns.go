@@ -110,7 +110,7 @@ func (n *Netns) remove() {
 			break
 		}
 	}
-	exec.Command("ip", "netns", "del", n.Name).Run()
+	_ = exec.Command("ip", "netns", "del", n.Name).Run() // best effort: a later run removes what is left
 }
 
 // removeStaleNamespaces deletes namespaces of earlier runs whose creating

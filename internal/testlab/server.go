@@ -60,7 +60,7 @@ func (s *Server) start(env Env) {
 	done := make(chan struct{})
 	// Reap as soon as it exits: a zombie still passes kill(pid, 0), which is
 	// how dhcpd checks its pid file.
-	go func() { cmd.Wait(); logf.Close(); close(done) }()
+	go func() { _ = cmd.Wait(); logf.Close(); close(done) }() // the exit status is not the lab's business
 	s.mu.Lock()
 	s.cmd, s.done, s.logStart = cmd, done, fi.Size()
 	s.mu.Unlock()
@@ -112,7 +112,7 @@ func (s *Server) Wait() {
 func (s *Server) Restart(env Env) {
 	env.Helper()
 	if s.Alive() {
-		s.Kill(syscall.SIGKILL)
+		_ = s.Kill(syscall.SIGKILL)
 	}
 	s.Wait()
 	s.start(env)

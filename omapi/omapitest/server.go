@@ -243,7 +243,7 @@ func (s *Server) handle(c net.Conn) {
 		}
 		if hang {
 			// Keep the connection open and never answer.
-			io.Copy(io.Discard, ss.br)
+			_, _ = io.Copy(io.Discard, ss.br)
 			return
 		}
 		if s.opts.Delay > 0 {

@@ -59,7 +59,7 @@ func main() {
 		if err := cmd.Start(); err != nil {
 			s.Fatalf("start exporter: %v", err)
 		}
-		s.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); logf.Close() })
+		s.Cleanup(func() { cmd.Process.Kill(); _ = cmd.Wait(); logf.Close() }) // killed: Wait reports it
 		port := []int{*primaryPort, *secondaryPort}[i]
 		host := p.NS.ForwardFrom(s, fmt.Sprintf("127.0.0.1:%d", port), inside)
 		urls[srv.Role] = "http://" + host + "/metrics"

@@ -16,7 +16,7 @@ LDFLAGS   := -X github.com/prometheus/common/version.Version=$(VERSION) \
              -X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 FUZZTIME  ?= 30s
 
-.PHONY: all build test style vet unit fuzz demo bench clean
+.PHONY: all build test style vet lint unit fuzz demo bench clean
 
 all: style vet test build
 
@@ -30,6 +30,15 @@ style:
 vet:
 	$(GO) vet ./...
 	cd tools && $(GO) vet ./...
+
+# golangci-lint v2 with .golangci.yml (staticcheck included). Installs the
+# pinned version into $(GOBIN) when it is missing.
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GOBIN ?= $(shell $(GO) env GOPATH)/bin
+lint:
+	@test -x $(GOBIN)/golangci-lint || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	$(GOBIN)/golangci-lint run ./...
+	cd tools && $(GOBIN)/golangci-lint run --config ../.golangci.yml ./...
 
 # The whole suite. Packages run in parallel; each real-dhcpd lab lives in its
 # own network namespace.
@@ -55,6 +64,8 @@ bench:
 	DHCPD_EXPORTER_BENCH_RECORDS=1000000 $(GO) test ./collector -run XXX -bench ScrapeAfterAppend -benchtime 30x
 	$(GO) test ./collector -run XXX -bench RealOMAPI -benchtime 100x -v
 	$(GO) test . -run XXX -bench ExporterLargeLeaseFile -benchtime 20x -v
+	$(GO) test . -run XXX -bench DHCPThroughputUnderScrapes -benchtime 1x -v
+	DHCPD_EXPORTER_SOAK=10m $(GO) test . -run XXX -bench Soak -benchtime 1x -timeout 30m -v
 
 demo: build
 	$(GO) run ./internal/testlab/cmd/demo --exporter ./$(BIN)

@@ -57,7 +57,7 @@ func (s *syncBuffer) String() string {
 var nextPort = 19360
 
 // startExporter runs the binary in the namespace with the given flags.
-func startExporter(t *testing.T, ns *testlab.Netns, args ...string) *exporter {
+func startExporter(t testing.TB, ns *testlab.Netns, args ...string) *exporter {
 	t.Helper()
 	nextPort++
 	e := &exporter{addr: fmt.Sprintf("127.0.0.1:%d", nextPort), log: &syncBuffer{}, ns: ns}
@@ -86,7 +86,7 @@ func startExporter(t *testing.T, ns *testlab.Netns, args ...string) *exporter {
 }
 
 // scrape fetches /metrics, optionally with a Prometheus scrape timeout header.
-func (e *exporter) scrape(t *testing.T, timeout string) (string, error) {
+func (e *exporter) scrape(t testing.TB, timeout string) (string, error) {
 	req, _ := http.NewRequest(http.MethodGet, "http://"+e.addr+"/metrics", nil)
 	if timeout != "" {
 		req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", timeout)
@@ -114,7 +114,7 @@ func (e *exporter) mustScrape(t *testing.T) string {
 	return body
 }
 
-func exporterFor(t *testing.T, p *testlab.Pair, s *testlab.Server, extra ...string) *exporter {
+func exporterFor(t testing.TB, p *testlab.Pair, s *testlab.Server, extra ...string) *exporter {
 	return startExporter(t, p.NS, append([]string{
 		"--omapi.address=" + s.OMAPIAddr,
 		"--omapi.key-file=" + p.KeyFile,

@@ -6,9 +6,12 @@
 
 GO        ?= go
 BIN       ?= dhcpd_exporter
-VERSION   ?= $(shell cat VERSION)
-REVISION  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+# Build metadata, defined here once: the Dockerfile builds with `make build`,
+# and .promu.yml mirrors these -X variables for promu (dockerfile_test.go
+# checks). Empty values (an unset Docker build argument) mean the default.
+VERSION   := $(or $(VERSION),$(shell cat VERSION))
+REVISION  := $(or $(REVISION),$(shell git rev-parse --short HEAD 2>/dev/null),unknown)
+BRANCH    := $(or $(BRANCH),$(shell git rev-parse --abbrev-ref HEAD 2>/dev/null),unknown)
 LDFLAGS   := -X github.com/prometheus/common/version.Version=$(VERSION) \
              -X github.com/prometheus/common/version.Revision=$(REVISION) \
              -X github.com/prometheus/common/version.Branch=$(BRANCH) \

@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// The lab's dhcpd failover pair configurations (copies of
-// shared/lab/configs/*.conf, which a real dhcpd 4.4.3 pair runs).
+// A dhcpd failover pair's configurations, as a real dhcpd 4.4.3 pair ran
+// them (`dhcpd -t` accepts them: TestRealDhcpdAccepts).
 func TestLabConfigs(t *testing.T) {
 	secret, _ := base64.StdEncoding.DecodeString("2ecz5ILgSn7SVAV3hjqYGw==")
 	for _, c := range []struct {

@@ -49,9 +49,11 @@ var poolAssignmentCases = []struct {
 	name, conf, want string
 }{
 	{
-		// facts §6: the second bare range lands in the plain pool
-		// listed just before the ad-hoc pool.
-		"facts §6 lab [live]", peerDecl + `subnet 10.99.0.0 netmask 255.255.0.0 {
+		// dhcpd's ad-hoc pool bug: the second bare range lands in the
+		// plain pool listed just before the ad-hoc pool, as
+		// parse_address_range takes `last` (server/confpars.c:3849-3868,
+		// 3899-3904).
+		"a later bare range goes to the pool before the ad-hoc pool [live]", peerDecl + `subnet 10.99.0.0 netmask 255.255.0.0 {
   pool { failover peer "fo"; range 10.99.1.0 10.99.1.10; }
   pool { range 10.99.2.0 10.99.2.2; }
   range 10.99.3.0 10.99.3.2;

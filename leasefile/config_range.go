@@ -68,8 +68,11 @@ func (r Range) String() string { return r.Low.String() + "-" + r.High.String() }
 // (confpars.c:3901-3904: `if (last) pool_reference(&pool, last, MDL)`).
 // That is a dhcpd bug, reproduced on purpose: the first bare range after a
 // pool {} block creates its ad-hoc pool correctly, and every later bare
-// range of that kind lands in the pool before it (facts §4.5, checked
-// against a live dhcpd 4.4.3).
+// range of that kind lands in the pool before it. In dhcpd 4.4.3's
+// parse_address_range, the loop that looks for the ad-hoc pool keeps
+// `last`, the pool before the one it stops at (server/confpars.c:3849-3868),
+// and a match then takes `last` instead (server/confpars.c:3899-3904).
+// TestRealDhcpdPools checks it against a live dhcpd 4.4.3.
 func (p *confParser) adHocPool(sb *sharedBuild, r Range) *poolBuild {
 	var last *poolBuild
 	for i, pb := range sb.pools {

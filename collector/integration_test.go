@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
@@ -88,11 +89,11 @@ func compareFileAndOMAPI(t *testing.T, ctx context.Context, cl *omapi.Client, cf
 		if err != nil {
 			t.Fatal(err)
 		}
-		file := counts[leasefile.StateFree] + counts[leasefile.StateBackup]
+		file := counts[binding.Free] + counts[binding.Backup]
 		live := uint64(dp.FreeLeases) + uint64(dp.BackupLeases)
 		t.Logf("pool %s: file free %d backup %d active %d abandoned %d reserved %d; OMAPI free %d backup %d lease-count %d",
-			pool.ID, counts[leasefile.StateFree], counts[leasefile.StateBackup], counts[leasefile.StateActive], counts[leasefile.StateAbandoned],
-			counts[leasefile.StateReserved], dp.FreeLeases, dp.BackupLeases, dp.LeaseCount)
+			pool.ID, counts[binding.Free], counts[binding.Backup], counts[binding.Active], counts[binding.Abandoned],
+			counts[leasefile.Reserved], dp.FreeLeases, dp.BackupLeases, dp.LeaseCount)
 		if file != live || uint64(dp.LeaseCount) != pool.Size() {
 			mismatch += fmt.Sprintf("pool %s: file free+backup %d, OMAPI %d; lease-count %d, configured %d\n", pool.ID, file, live, dp.LeaseCount, pool.Size())
 		}

@@ -126,7 +126,7 @@ func (c *leasesCollector) Update(ctx context.Context, s *Scrape, ch chan<- prome
 		return fmt.Errorf("pool counts: %w", cfgErr)
 	}
 	for _, pc := range pools {
-		for _, state := range leasefile.BindingStates {
+		for _, state := range leasefile.Buckets {
 			gauge(c.leases, float64(pc.counts[state]), poolLabelValues(pc.sn, pc.p, state.String())...)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
@@ -41,8 +42,6 @@ func (c *probeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.ends
 }
 
-var leaseStates = []omapi.LeaseState{omapi.LeaseFree, omapi.LeaseActive, omapi.LeaseExpired, omapi.LeaseReleased, omapi.LeaseAbandoned, omapi.LeaseReset, omapi.LeaseBackup}
-
 func (c *probeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
 	if len(c.addresses) == 0 {
 		return nil
@@ -61,7 +60,7 @@ func (c *probeCollector) Update(ctx context.Context, s *Scrape, ch chan<- promet
 			failed = append(failed, errs[i])
 			continue
 		}
-		for _, st := range leaseStates {
+		for _, st := range binding.States {
 			ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, boolValue(l.State == st), addr, st.String())
 		}
 		ends := unixSeconds(l.Ends)

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
 )
 
@@ -49,7 +50,7 @@ func aggregate(cfg *Config, db *LeaseDB) uint64 {
 		for _, p := range sn.Pools {
 			var counts Counts
 			db.CountPool(p, uint32(benchNow.Unix()), &counts)
-			total += counts[StateActive]
+			total += counts[binding.Active]
 		}
 	}
 	return total

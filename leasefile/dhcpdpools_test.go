@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 )
@@ -101,13 +102,13 @@ func TestDifferentialAgainstDhcpdPools(t *testing.T) {
 				// address whose last record is reset keeps, for it, the
 				// state of the record before.
 				hidden := resetHidden[p.ID]
-				got := poolsRow{p.Size(), raw[StateActive] + hidden["active"], raw[StateBackup] + hidden["backup"]}
+				got := poolsRow{p.Size(), raw[binding.Active] + hidden["active"], raw[binding.Backup] + hidden["backup"]}
 				if got != want {
 					t.Errorf("seed %d range %s: ours max/cur/bu %v (with reset-hidden %v), dhcpd-pools %v", seed, p.ID, got, hidden, want)
 				}
 				resets += int(hidden["active"] + hidden["backup"])
-				stale += int(raw[StateActive] - eff[StateActive])
-				for _, st := range []BindingState{StateExpired, StateReleased, StateReset} {
+				stale += int(raw[binding.Active] - eff[binding.Active])
+				for _, st := range []binding.State{binding.Expired, binding.Released, binding.Reset} {
 					moved += int(raw[st] - eff[st])
 				}
 				compared++
@@ -132,7 +133,7 @@ func writtenStates(db *LeaseDB, p *Pool) Counts {
 		for a := r.Low; a.Compare(r.High) <= 0; a = a.Next() {
 			l, ok := db.Get(a)
 			if !ok {
-				l.State = StateFree
+				l.State = binding.Free
 			}
 			c[l.State]++
 		}

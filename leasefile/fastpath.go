@@ -1,5 +1,7 @@
 package leasefile
 
+import "github.com/dhcpd-exporter/dhcpd_exporter/binding"
+
 // Byte-level fast paths for the forms dhcpd writes into every lease record:
 // "A.B.C.D" and "W YYYY/MM/DD HH:MM:SS;". Each either reads the canonical
 // form entirely or consumes nothing, leaving the token reader to handle (and
@@ -282,7 +284,7 @@ func hasWord(src []byte, i int, w string) bool {
 // fastBindingState reads " state WORD;" after "binding", or with
 // afterNext " binding state WORD;" after "next" or "rewind". The old words
 // "reserved" and "bootp" are left to the tokenizer.
-func (l *Lexer) fastBindingState(afterNext bool) (BindingState, bool) {
+func (l *Lexer) fastBindingState(afterNext bool) (binding.State, bool) {
 	if l.peeked {
 		return 0, false
 	}
@@ -305,22 +307,22 @@ func (l *Lexer) fastBindingState(afterNext bool) (BindingState, bool) {
 	if i >= len(src) || src[i] != ';' {
 		return 0, false
 	}
-	var s BindingState
+	var s binding.State
 	switch string(src[start:i]) {
 	case "active":
-		s = StateActive
+		s = binding.Active
 	case "free":
-		s = StateFree
+		s = binding.Free
 	case "backup":
-		s = StateBackup
+		s = binding.Backup
 	case "expired":
-		s = StateExpired
+		s = binding.Expired
 	case "released":
-		s = StateReleased
+		s = binding.Released
 	case "abandoned":
-		s = StateAbandoned
+		s = binding.Abandoned
 	case "reset":
-		s = StateReset
+		s = binding.Reset
 	default:
 		return 0, false
 	}

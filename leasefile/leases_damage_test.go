@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 )
 
 // laterRecords are complete records written after a damaged one.
@@ -79,7 +81,7 @@ func TestCutRecordFollowedByCompleteRecords(t *testing.T) {
 				} else if !c.glued && !strings.Contains(e.Error(), fmt.Sprintf("line %d starts a new lease record", nextLine)) {
 					t.Errorf("error %v does not name line %d", e, nextLine)
 				}
-				states := map[string]BindingState{"10.0.0.9": StateActive, "10.0.0.2": StateActive, "10.0.0.3": StateFree, "10.0.0.4": StateBackup}
+				states := map[string]binding.State{"10.0.0.9": binding.Active, "10.0.0.2": binding.Active, "10.0.0.3": binding.Free, "10.0.0.4": binding.Backup}
 				if c.glued {
 					delete(states, "10.0.0.2")
 				}
@@ -160,7 +162,7 @@ func TestRecordBound(t *testing.T) {
 				if err != nil || res.Records != c.records || res.Malformed != c.malformed || lf.Stats().Offset != int64(len(c.text)) {
 					t.Fatalf("%+v %v offset %d of %d, last %v", res, err, lf.Stats().Offset, len(c.text), lf.Stats().LastMalformed)
 				}
-				if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != StateActive {
+				if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != binding.Active {
 					t.Error("the record after it was not read")
 				}
 				if c.absent != "" {
@@ -247,7 +249,7 @@ func TestDamagedFilesMemoryBounded(t *testing.T) {
 			if res.BytesRead > int64(len(after)+MaxRecordBytes) {
 				t.Errorf("read %d bytes again", res.BytesRead-int64(len(after)))
 			}
-			if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.4")); l.State != StateBackup {
+			if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.4")); l.State != binding.Backup {
 				t.Error("a record after the damage was not applied")
 			}
 			if res, _ := lf.Update(bg, testNow); res.BytesRead != 0 {

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 )
 
 // A FIFO, a device or a directory at the path is refused at once, with an
@@ -169,7 +171,7 @@ func TestHungReadIsAbandonedAtTheDeadline(t *testing.T) {
 	if n := h.opens.Load(); n != 2 {
 		t.Errorf("%d reads, want 2", n)
 	}
-	if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != StateActive {
+	if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != binding.Active {
 		t.Error("the abandoned read's state was not kept")
 	}
 	if res, _, _ := update(5 * time.Second); res.Records != 0 || res.FullParse {

@@ -2,44 +2,41 @@ package leasefile
 
 import (
 	"net/netip"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 )
 
-// BindingState is a lease's binding state, numbered as dhcpd numbers it
-// (includes/dhcpd.h FTS_*); 0 means "no record". StateReserved is not a
-// dhcpd state but a counting bucket (see Lease.Bucket).
-type BindingState uint8
+// Bucket is what a pool's address is counted as: one of dhcpd's binding
+// states (binding.State, same number), or Reserved, which is not a dhcpd
+// state but a counting bucket (see Lease.Bucket).
+type Bucket uint8
 
-const (
-	StateNone BindingState = iota
-	StateFree
-	StateActive
-	StateExpired
-	StateReleased
-	StateAbandoned
-	StateReset
-	StateBackup
-	// StateReserved counts free and backup leases with the reserved flag:
-	// dhcpd keeps them on the pool's reserved queue, out of its free and
-	// backup counts (server/mdb.c:2688-2743).
-	StateReserved
-)
+// Reserved counts free and backup leases with the reserved flag: dhcpd
+// keeps them on the pool's reserved queue, out of its free and backup
+// counts (server/mdb.c:2688-2743).
+const Reserved = Bucket(binding.Backup) + 1
 
-// BindingStates lists the buckets a pool's addresses are counted by; they
-// sum to the pool's size.
-var BindingStates = []BindingState{StateFree, StateActive, StateExpired, StateReleased, StateAbandoned, StateReset, StateBackup, StateReserved}
-
-var stateNames = [...]string{"none", "free", "active", "expired", "released", "abandoned", "reset", "backup", "reserved"}
-
-func (s BindingState) String() string {
-	if int(s) < len(stateNames) {
-		return stateNames[s]
+// Buckets lists the buckets a pool's addresses are counted by: dhcpd's
+// binding states, then Reserved. They sum to the pool's size.
+var Buckets = func() []Bucket {
+	var b []Bucket
+	for _, s := range binding.States {
+		b = append(b, Bucket(s))
 	}
-	return "invalid"
+	return append(b, Reserved)
+}()
+
+// String is the bucket's name: the binding state's, or "reserved".
+func (b Bucket) String() string {
+	if b == Reserved {
+		return "reserved"
+	}
+	return binding.State(b).String()
 }
 
-// Counts holds a pool's addresses by bucket, indexed by BindingState
-// (StateNone unused).
-type Counts [StateReserved + 1]uint64
+// Counts holds a pool's addresses by bucket, indexed by Bucket or by
+// binding.State (0 unused).
+type Counts [Reserved + 1]uint64
 
 // Total is the number of addresses counted.
 func (c *Counts) Total() uint64 {
@@ -54,19 +51,19 @@ func (c *Counts) Total() uint64 {
 // binding state` and `rewind binding state`). "reserved" and "bootp" are
 // pre-4.x spellings of an active lease with a flag; reserved reports the
 // reserved flag (server/confpars.c:3352-3392).
-func parseBindingState(t Token) (s BindingState, reserved, ok bool) {
-	for s := StateFree; s <= StateBackup; s++ {
-		if t.Is(stateNames[s]) {
+func parseBindingState(t Token) (s binding.State, reserved, ok bool) {
+	for _, s := range binding.States {
+		if t.Is(s.String()) {
 			return s, false, true
 		}
 	}
 	switch {
 	case t.Is("reserved"):
-		return StateActive, true, true
+		return binding.Active, true, true
 	case t.Is("bootp"):
-		return StateActive, false, true
+		return binding.Active, false, true
 	}
-	return StateNone, false, false
+	return 0, false, false
 }
 
 // NeverTime is dhcpd's "never" (MAX_TIME): 0x7FFFFFFF.
@@ -80,11 +77,11 @@ type Lease struct {
 	// it active if it has not ended, else free, with next state free
 	// either way (server/confpars.c:3654-3677), which comes to the same
 	// at any time.
-	State BindingState
+	State binding.State
 	// Next is where State moves when the lease ends; without a `next
 	// binding state` line it is State itself: the lease stays as it is
 	// (server/confpars.c:3395-3405).
-	Next BindingState
+	Next binding.State
 	// Reserved is the reserved flag (`reserved;`, or the old state word
 	// "reserved").
 	Reserved bool
@@ -111,16 +108,16 @@ const (
 
 func (l Lease) queue() int {
 	switch l.State {
-	case StateFree:
+	case binding.Free:
 		if l.Reserved {
 			return queueReserved
 		}
 		return queueFree
-	case StateActive:
+	case binding.Active:
 		return queueActive
-	case StateAbandoned:
+	case binding.Abandoned:
 		return queueAbandoned
-	case StateBackup:
+	case binding.Backup:
 		if l.Reserved {
 			return queueReserved
 		}
@@ -148,8 +145,8 @@ func (l Lease) Effective(now uint32, failover bool) Lease {
 }
 
 func (l Lease) effective(due, failover bool) Lease {
-	if !failover && l.State == StateBackup {
-		l.State, l.Next = StateFree, StateFree
+	if !failover && l.State == binding.Backup {
+		l.State, l.Next = binding.Free, binding.Free
 	}
 	if !due {
 		return l
@@ -158,13 +155,13 @@ func (l Lease) effective(due, failover bool) Lease {
 	for l.Next != l.State && (!failover || q != queueExpired) {
 		l.State = l.Next
 		switch l.State {
-		case StateActive:
-			l.Next = StateFree
+		case binding.Active:
+			l.Next = binding.Free
 			if failover {
-				l.Next = StateExpired
+				l.Next = binding.Expired
 			}
-		case StateExpired, StateReleased, StateAbandoned, StateReset:
-			l.Next = StateFree
+		case binding.Expired, binding.Released, binding.Abandoned, binding.Reset:
+			l.Next = binding.Free
 		}
 		// A lease moved onto a queue already walked waits for the
 		// pool's next timer.
@@ -177,13 +174,13 @@ func (l Lease) effective(due, failover bool) Lease {
 	return l
 }
 
-// Bucket is the bucket the lease is counted in: its state, or
-// StateReserved for a free or backup lease with the reserved flag.
-func (l Lease) Bucket() BindingState {
+// Bucket is the bucket the lease is counted in: its state, or Reserved for
+// a free or backup lease with the reserved flag.
+func (l Lease) Bucket() Bucket {
 	if q := l.queue(); q == queueReserved {
-		return StateReserved
+		return Reserved
 	}
-	return l.State
+	return Bucket(l.State)
 }
 
 // A lease is packed into one byte: state in bits 0-2, next state in bits
@@ -203,17 +200,17 @@ func (l Lease) pack() uint8 {
 }
 
 func unpack(b uint8) Lease {
-	return Lease{State: BindingState(b & 7), Next: BindingState(b >> packNextShift & 7), Reserved: b&packReserved != 0}
+	return Lease{State: binding.State(b & 7), Next: binding.State(b >> packNextShift & 7), Reserved: b&packReserved != 0}
 }
 
 // bucketTable[failover][packed | packDue if due] is the bucket of a packed
 // lease: counting a pool is one table look-up per address.
-var bucketTable = func() (t [2][256]BindingState) {
+var bucketTable = func() (t [2][256]Bucket) {
 	for fo := range t {
 		for k := range t[fo] {
 			l := unpack(uint8(k) &^ packDue)
-			if l.State == StateNone || l.State > StateBackup || l.Next == StateNone || l.Next > StateBackup {
-				t[fo][k] = StateFree // no record (the rest never occurs)
+			if !l.State.Valid() || !l.Next.Valid() {
+				t[fo][k] = Bucket(binding.Free) // no record (the rest never occurs)
 				continue
 			}
 			t[fo][k] = l.effective(k&packDue != 0, fo == 1).Bucket()
@@ -290,13 +287,13 @@ func (db *LeaseDB) CountPool(p *Pool, now uint32, counts *Counts) {
 	}
 }
 
-func (db *LeaseDB) countRange(r Range, tbl *[256]BindingState, limit uint32, counts *Counts) {
+func (db *LeaseDB) countRange(r Range, tbl *[256]Bucket, limit uint32, counts *Counts) {
 	lo, hi := addrUint32(r.Low), addrUint32(r.High)
 	for ip := uint64(lo); ip <= uint64(hi); {
 		c := db.chunks[uint32(ip)>>8]
 		end := min(uint64(hi), ip|0xff) // last address of this /24 within the range
 		if c == nil {
-			counts[StateFree] += end - ip + 1
+			counts[binding.Free] += end - ip + 1
 			ip = end + 1
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
 )
 
@@ -78,7 +79,7 @@ func TestParallelParseEqualsSequential(t *testing.T) {
 				if a.Reserved {
 					reserved++
 				}
-				if a.Next == StateExpired {
+				if a.Next == binding.Expired {
 					early++
 				}
 			}
@@ -93,7 +94,7 @@ func TestParallelParseEqualsSequential(t *testing.T) {
 		if res, _ := par.Update(bg, testNow); res.FullParse || res.Records != 1 {
 			t.Fatalf("workers %d: append after parallel parse: %+v", workers, res)
 		}
-		if l, _ := par.DB().Get(netip.MustParseAddr("10.0.0.3")); l.State != StateBackup {
+		if l, _ := par.DB().Get(netip.MustParseAddr("10.0.0.3")); l.State != binding.Backup {
 			t.Fatalf("append not applied")
 		}
 		os.WriteFile(path, data, 0o644)

@@ -1,6 +1,10 @@
 package leasefile
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+)
 
 // recordStatus is the outcome of reading one top-level record.
 type recordStatus int
@@ -157,7 +161,7 @@ type leaseRecord struct {
 
 // state applies `binding state S`: without a `next binding state` line so
 // far, the next state is S too (server/confpars.c:3395-3405).
-func (r *leaseRecord) state(s BindingState, reserved bool) {
+func (r *leaseRecord) state(s binding.State, reserved bool) {
 	r.lease.State, r.hasState = s, true
 	if !r.hasNext {
 		r.lease.Next = s
@@ -166,7 +170,7 @@ func (r *leaseRecord) state(s BindingState, reserved bool) {
 }
 
 // next applies `next binding state S`, whichever line comes first.
-func (r *leaseRecord) next(s BindingState, reserved bool) {
+func (r *leaseRecord) next(s binding.State, reserved bool) {
 	r.lease.Next, r.hasNext = s, true
 	r.lease.Reserved = r.lease.Reserved || reserved
 }
@@ -211,7 +215,7 @@ func (r *leaseRecord) stateStatement(l *Lexer, kind int) *Error {
 // free, so the record does not depend on when it was read.
 func (r *leaseRecord) finish() Lease {
 	if !r.hasState {
-		r.lease.State, r.lease.Next = StateActive, StateFree
+		r.lease.State, r.lease.Next = binding.Active, binding.Free
 	}
 	return r.lease
 }
@@ -311,7 +315,7 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 		case t.Is("abandoned"):
 			// old files: `abandoned;` sets both states
 			// (server/confpars.c:3314-3319).
-			rec.lease.State, rec.lease.Next, rec.hasState = StateAbandoned, StateAbandoned, true
+			rec.lease.State, rec.lease.Next, rec.hasState = binding.Abandoned, binding.Abandoned, true
 			if st, ok := p.skipInRecord(l); !ok {
 				return st
 			}
@@ -390,7 +394,7 @@ func expectWord(l *Lexer, w string) *Error {
 // readBindingState reads `state WORD;` after `binding` (or `next binding`,
 // `rewind binding`); reserved reports the reserved flag the old word
 // "reserved" sets.
-func readBindingState(l *Lexer) (s BindingState, reserved bool, err *Error) {
+func readBindingState(l *Lexer) (s binding.State, reserved bool, err *Error) {
 	if st := l.nextInStatement(); !st.Is("state") {
 		return 0, false, l.Errorf(st, "expected \"binding state\", found %s", st.describe())
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 )
 
 // A statement cut short by a '}' (a missing ';') is one malformed record,
@@ -32,7 +34,7 @@ func TestMissingSemicolonBeforeBraceDoesNotStall(t *testing.T) {
 	} {
 		t.Run(bad, func(t *testing.T) {
 			lf, res := parseString(t, bad+"\nlease 10.0.0.1 { binding state active; ends never; }\n")
-			if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != StateActive {
+			if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != binding.Active {
 				t.Errorf("the record after it was not read: %+v, %+v", l, res)
 			}
 			if res.Malformed != 1 || lf.Stats().LastMalformed == nil {
@@ -45,7 +47,7 @@ func TestMissingSemicolonBeforeBraceDoesNotStall(t *testing.T) {
 	}
 	// Records the exporter does not read are skipped by their braces alone.
 	lf, res := parseString(t, `failover peer "x" state { mclt 3600 }`+"\nlease 10.0.0.1 { binding state active; ends never; }\n")
-	if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != StateActive || res.Records != 2 {
+	if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != binding.Active || res.Records != 2 {
 		t.Errorf("after a skipped record: %+v, %+v", l, res)
 	}
 }
@@ -67,7 +69,7 @@ func TestRewriteInPlaceThatGrewIsReadAgain(t *testing.T) {
 	if err != nil || !res.FullParse || res.Malformed != 0 {
 		t.Fatalf("%+v %v (last %v)", res, err, lf.Stats().LastMalformed)
 	}
-	for ip, want := range map[string]BindingState{"10.0.0.1": StateFree, "10.0.0.2": StateActive} {
+	for ip, want := range map[string]binding.State{"10.0.0.1": binding.Free, "10.0.0.2": binding.Active} {
 		if l, _ := lf.DB().Get(netip.MustParseAddr(ip)); l.State != want {
 			t.Errorf("%s: %v, want %v", ip, l.State, want)
 		}
@@ -91,21 +93,21 @@ func TestLeaseWithoutBindingState(t *testing.T) {
 	past, future := "ends 4 2020/01/02 03:04:05;", "ends never;"
 	cases := []struct {
 		body  string
-		state BindingState // as read
-		now   BindingState // the bucket, with and without failover
+		state binding.State // as read
+		now   Bucket        // the bucket, with and without failover
 	}{
-		{past, StateActive, StateFree},
-		{"", StateActive, StateFree}, // no end: due at once
-		{future, StateActive, StateActive},
-		{"ends 4 2026/11/22 14:50:29;", StateActive, StateActive},
-		{past + ` on expiry { set a = "b"; }`, StateActive, StateFree},
-		{past + ` on commit or release { set a = "b"; }`, StateActive, StateFree},
-		{past + ` ON EXPIRY { set a = "}"; }`, StateActive, StateFree},
-		{past + ` on commit { set a = "b"; }`, StateActive, StateFree},
-		{past + ` next binding state expired;`, StateActive, StateFree}, // dhcpd overrides the next state
-		{past + ` reserved;`, StateActive, StateReserved},
-		{future + ` reserved;`, StateActive, StateActive},
-		{past + ` on expiry { set a = "b"; } binding state free;`, StateFree, StateFree},
+		{past, binding.Active, Bucket(binding.Free)},
+		{"", binding.Active, Bucket(binding.Free)}, // no end: due at once
+		{future, binding.Active, Bucket(binding.Active)},
+		{"ends 4 2026/11/22 14:50:29;", binding.Active, Bucket(binding.Active)},
+		{past + ` on expiry { set a = "b"; }`, binding.Active, Bucket(binding.Free)},
+		{past + ` on commit or release { set a = "b"; }`, binding.Active, Bucket(binding.Free)},
+		{past + ` ON EXPIRY { set a = "}"; }`, binding.Active, Bucket(binding.Free)},
+		{past + ` on commit { set a = "b"; }`, binding.Active, Bucket(binding.Free)},
+		{past + ` next binding state expired;`, binding.Active, Bucket(binding.Free)}, // dhcpd overrides the next state
+		{past + ` reserved;`, binding.Active, Reserved},
+		{future + ` reserved;`, binding.Active, Bucket(binding.Active)},
+		{past + ` on expiry { set a = "b"; } binding state free;`, binding.Free, Bucket(binding.Free)},
 	}
 	for _, c := range cases {
 		lf, res := parseString(t, "lease 10.0.0.1 { "+c.body+" }\n")

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 )
 
 // now is 2026-11-22 13:50:29 UTC, the lab seed's NOW.
@@ -151,26 +153,27 @@ func TestEveryRecordKind(t *testing.T) {
 		t.Errorf("result %+v stats %+v", res, lf.Stats())
 	}
 	now := uint32(testNow.Unix())
-	const A, F, E, R, X, B, Q = StateActive, StateFree, StateExpired, StateReleased, StateAbandoned, StateBackup, StateReserved
+	const A, F, E, R, X, B = binding.Active, binding.Free, binding.Expired, binding.Released, binding.Abandoned, binding.Backup
+	const bA, bF, bE, bR, bX, bQ = Bucket(A), Bucket(F), Bucket(E), Bucket(R), Bucket(X), Reserved // buckets
 	cases := []struct {
 		ip             string
-		state, next    BindingState
+		state, next    binding.State
 		reserved       bool
 		ends           uint32
-		failover, none BindingState // the bucket now, in a pool with and without failover
+		failover, none Bucket // the bucket now, in a pool with and without failover
 	}{
-		{"192.0.2.100", A, A, false, 1795355429 + 3900, A, A}, // the later record replaced the first
-		{"192.0.2.101", B, B, true, NeverTime, Q, Q},
-		{"192.0.2.102", A, A, false, 1795348800, A, A},        // ended, but no next state: stays active
-		{"192.0.2.103", A, F, false, 1795355429 + 3600, A, A}, // no binding state, not ended
-		{"192.0.2.104", A, F, false, 1795355429 - 3600, F, F}, // no binding state, ended
-		{"192.0.2.105", X, X, false, NeverTime, X, X},         // 2040 reads as never
-		{"192.0.2.106", R, R, false, 1795355429, R, R},        // time zone offset, added as dhcpd does
-		{"192.0.2.107", A, F, false, 1795348800, F, F},        // next before binding state still counts
-		{"192.0.2.108", A, F, true, 1795348800, Q, Q},         // old "reserved" state: active, flagged
-		{"192.0.2.109", F, F, true, 0, Q, Q},                  // the rewind word sets the flag too
-		{"192.0.2.110", E, F, false, 1795348800, E, F},        // expired waits for the peer only with failover
-		{"192.0.2.111", X, X, false, 1795348800, X, X},        // `abandoned;` sets the next state too
+		{"192.0.2.100", A, A, false, 1795355429 + 3900, bA, bA}, // the later record replaced the first
+		{"192.0.2.101", B, B, true, NeverTime, bQ, bQ},
+		{"192.0.2.102", A, A, false, 1795348800, bA, bA},        // ended, but no next state: stays active
+		{"192.0.2.103", A, F, false, 1795355429 + 3600, bA, bA}, // no binding state, not ended
+		{"192.0.2.104", A, F, false, 1795355429 - 3600, bF, bF}, // no binding state, ended
+		{"192.0.2.105", X, X, false, NeverTime, bX, bX},         // 2040 reads as never
+		{"192.0.2.106", R, R, false, 1795355429, bR, bR},        // time zone offset, added as dhcpd does
+		{"192.0.2.107", A, F, false, 1795348800, bF, bF},        // next before binding state still counts
+		{"192.0.2.108", A, F, true, 1795348800, bQ, bQ},         // old "reserved" state: active, flagged
+		{"192.0.2.109", F, F, true, 0, bQ, bQ},                  // the rewind word sets the flag too
+		{"192.0.2.110", E, F, false, 1795348800, bE, bF},        // expired waits for the peer only with failover
+		{"192.0.2.111", X, X, false, 1795348800, bX, bX},        // `abandoned;` sets the next state too
 	}
 	for _, c := range cases {
 		l, ok := lf.DB().Get(netip.MustParseAddr(c.ip))
@@ -236,7 +239,7 @@ func TestIncrementalAndRewrite(t *testing.T) {
 	if res.FullParse || res.BytesRead != int64(len(rec)) || res.Records != 1 {
 		t.Fatalf("append: %+v", res)
 	}
-	if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != StateFree {
+	if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != binding.Free {
 		t.Fatalf("append not applied: %+v", l)
 	}
 	// dhcpd's rewrite: a new file renamed over the path.
@@ -290,7 +293,7 @@ lease 10.0.0.5 {
 	if err := lf.Stats().LastMalformed; err == nil || !strings.Contains(err.Error(), "dhcpd.leases:16:") {
 		t.Errorf("last error %v", err)
 	}
-	for ip, want := range map[string]BindingState{"10.0.0.1": StateActive, "10.0.0.5": StateBackup} {
+	for ip, want := range map[string]binding.State{"10.0.0.1": binding.Active, "10.0.0.5": binding.Backup} {
 		if l, _ := lf.DB().Get(netip.MustParseAddr(ip)); l.State != want {
 			t.Errorf("%s: %v", ip, l.State)
 		}
@@ -322,9 +325,9 @@ func TestLabSeedAndCountPool(t *testing.T) {
 		}
 		return c
 	}
-	check := func(name string, got Counts, want map[BindingState]uint64) {
+	check := func(name string, got Counts, want map[Bucket]uint64) {
 		t.Helper()
-		for _, s := range BindingStates {
+		for _, s := range Buckets {
 			if got[s] != want[s] {
 				t.Errorf("%s: %v %d, want %d (%v)", name, s, got[s], want[s], got)
 			}
@@ -333,19 +336,19 @@ func TestLabSeedAndCountPool(t *testing.T) {
 	// The seed was written at 13:50:29 with actives ending an hour later
 	// (next state free), expired and released leases ended a minute
 	// before (next state free), abandoned ones without a next state.
-	check("failover", count(fo, testNow), map[BindingState]uint64{StateActive: 50, StateFree: 20, StateBackup: 16, StateExpired: 6, StateAbandoned: 4, StateReleased: 4})
+	check("failover", count(fo, testNow), map[Bucket]uint64{Bucket(binding.Active): 50, Bucket(binding.Free): 20, Bucket(binding.Backup): 16, Bucket(binding.Expired): 6, Bucket(binding.Abandoned): 4, Bucket(binding.Released): 4})
 	// Without failover, backup leases are free, and ended expired and
 	// released leases have moved on to free.
-	check("no failover", count(plain, testNow), map[BindingState]uint64{StateActive: 50, StateFree: 20 + 16 + 6 + 4, StateAbandoned: 4})
+	check("no failover", count(plain, testNow), map[Bucket]uint64{Bucket(binding.Active): 50, Bucket(binding.Free): 20 + 16 + 6 + 4, Bucket(binding.Abandoned): 4})
 	// Two hours later every active lease has moved to its next state, free.
 	later := testNow.Add(2 * time.Hour)
-	check("failover, later", count(fo, later), map[BindingState]uint64{StateFree: 70, StateBackup: 16, StateExpired: 6, StateAbandoned: 4, StateReleased: 4})
-	check("no failover, later", count(plain, later), map[BindingState]uint64{StateFree: 96, StateAbandoned: 4})
+	check("failover, later", count(fo, later), map[Bucket]uint64{Bucket(binding.Free): 70, Bucket(binding.Backup): 16, Bucket(binding.Expired): 6, Bucket(binding.Abandoned): 4, Bucket(binding.Released): 4})
+	check("no failover, later", count(plain, later), map[Bucket]uint64{Bucket(binding.Free): 96, Bucket(binding.Abandoned): 4})
 	// Addresses without records are free, across /24 boundaries.
 	span := &Pool{FailoverPeer: "dhcp-failover", Ranges: []Range{{Low: netip.MustParseAddr("192.0.1.250"), High: netip.MustParseAddr("192.0.3.5")}}}
 	var c Counts
 	lf.DB().CountPool(span, uint32(testNow.Unix()), &c)
-	if c.Total() != 6+256+6 || c[StateFree] != 6+256+6-80 {
+	if c.Total() != 6+256+6 || c[binding.Free] != 6+256+6-80 {
 		t.Errorf("span: %v", c)
 	}
 }
@@ -522,7 +525,7 @@ func checkLeaseData(t testing.TB, data []byte) {
 		}
 		for _, lf := range readers {
 			lf.Update(bg, testNow)
-			if l, _ := lf.DB().Get(netip.MustParseAddr("10.255.255.1")); l.State != StateBackup {
+			if l, _ := lf.DB().Get(netip.MustParseAddr("10.255.255.1")); l.State != binding.Backup {
 				t.Fatalf("a record appended after complete input was not read (offset %d of %d)", lf.Stats().Offset, len(data))
 			}
 		}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
@@ -105,7 +106,7 @@ func TestRealDhcpdLeaseStates(t *testing.T) {
 			}
 			dl := leases[i]
 			dReserved := dl.Flags&omapi.LeaseFlagReserved != 0
-			if BindingState(dl.State) != eff.State || dReserved != eff.Reserved || eff.Bucket() != want {
+			if dl.State != eff.State || dReserved != eff.Reserved || eff.Bucket() != want {
 				t.Errorf("%s (failover %v) %s: dhcpd %v reserved %v; exporter %v reserved %v (bucket %v, table says %v)\n  %s",
 					ips[i], kind.failover, c.name, dl.State, dReserved, eff.State, eff.Reserved, eff.Bucket(), want, c.body)
 			}
@@ -123,11 +124,11 @@ func TestRealDhcpdLeaseStates(t *testing.T) {
 			pools++
 			var counts Counts
 			lf.DB().CountPool(pool, at, &counts)
-			var notCounted [StateBackup + 1]uint64
+			var notCounted [binding.Backup + 1]uint64
 			for _, r := range pool.Ranges {
 				for a := r.Low; a.Compare(r.High) <= 0; a = a.Next() {
 					if l, ok := lf.DB().Get(a); ok {
-						if e := l.Effective(at, pool.FailoverPeer != ""); !e.Reserved && (e.State == StateFree || e.State == StateBackup) && e.Ends > uint32(started.Unix()) {
+						if e := l.Effective(at, pool.FailoverPeer != ""); !e.Reserved && (e.State == binding.Free || e.State == binding.Backup) && e.Ends > uint32(started.Unix()) {
 							notCounted[e.State]++
 						}
 					}
@@ -142,13 +143,13 @@ func TestRealDhcpdLeaseStates(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("pool %s (failover %q): exporter %v; dhcpd free %d backup %d lease-count %d; free/backup leases not ended: %d/%d",
-				pool.ID, pool.FailoverPeer, countsString(counts), dp.FreeLeases, dp.BackupLeases, dp.LeaseCount, notCounted[StateFree], notCounted[StateBackup])
+				pool.ID, pool.FailoverPeer, countsString(counts), dp.FreeLeases, dp.BackupLeases, dp.LeaseCount, notCounted[binding.Free], notCounted[binding.Backup])
 			if counts.Total() != pool.Size() || uint64(dp.LeaseCount) != pool.Size() {
 				t.Errorf("pool %s: exporter counts %d addresses, dhcpd lease-count %d, configured %d", pool.ID, counts.Total(), dp.LeaseCount, pool.Size())
 			}
-			if counts[StateFree]-notCounted[StateFree] != uint64(dp.FreeLeases) || counts[StateBackup]-notCounted[StateBackup] != uint64(dp.BackupLeases) {
+			if counts[binding.Free]-notCounted[binding.Free] != uint64(dp.FreeLeases) || counts[binding.Backup]-notCounted[binding.Backup] != uint64(dp.BackupLeases) {
 				t.Errorf("pool %s: exporter free %d backup %d (less %d/%d not ended), dhcpd free-leases %d backup-leases %d",
-					pool.ID, counts[StateFree], counts[StateBackup], notCounted[StateFree], notCounted[StateBackup], dp.FreeLeases, dp.BackupLeases)
+					pool.ID, counts[binding.Free], counts[binding.Backup], notCounted[binding.Free], notCounted[binding.Backup], dp.FreeLeases, dp.BackupLeases)
 			}
 		}
 	}
@@ -160,7 +161,7 @@ func TestRealDhcpdLeaseStates(t *testing.T) {
 
 func countsString(c Counts) string {
 	var parts []string
-	for _, s := range BindingStates {
+	for _, s := range Buckets {
 		if c[s] != 0 {
 			parts = append(parts, fmt.Sprintf("%v %d", s, c[s]))
 		}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 )
 
 // stateCase is one lease record body and the bucket dhcpd counts it in at
@@ -17,18 +19,18 @@ import (
 type stateCase struct {
 	name           string
 	body           string // record statements; {past} and {future} are dates 10 minutes before and an hour after now
-	failover, none BindingState
+	failover, none Bucket
 }
 
 const (
-	bFree      = StateFree
-	bActive    = StateActive
-	bExpired   = StateExpired
-	bReleased  = StateReleased
-	bAbandoned = StateAbandoned
-	bReset     = StateReset
-	bBackup    = StateBackup
-	bReserved  = StateReserved
+	bFree      = Bucket(binding.Free)
+	bActive    = Bucket(binding.Active)
+	bExpired   = Bucket(binding.Expired)
+	bReleased  = Bucket(binding.Released)
+	bAbandoned = Bucket(binding.Abandoned)
+	bReset     = Bucket(binding.Reset)
+	bBackup    = Bucket(binding.Backup)
+	bReserved  = Reserved
 )
 
 var stateCases = []stateCase{
@@ -123,8 +125,8 @@ func TestStateRules(t *testing.T) {
 // TestEffective checks the transitions on leases built directly.
 func TestEffective(t *testing.T) {
 	const now = 1000
-	L := func(s, n BindingState, reserved bool, ends uint32) Lease {
-		return Lease{State: s, Next: n, Reserved: reserved, Ends: ends}
+	L := func(s, n Bucket, reserved bool, ends uint32) Lease {
+		return Lease{State: binding.State(s), Next: binding.State(n), Reserved: reserved, Ends: ends}
 	}
 	cases := []struct {
 		in             Lease
@@ -149,7 +151,7 @@ func TestEffective(t *testing.T) {
 		}
 	}
 	// "never" stays never even past 2038.
-	if got := L(bActive, bFree, false, NeverTime).Effective(NeverTime+5, true); got.State != bActive {
+	if got := L(bActive, bFree, false, NeverTime).Effective(NeverTime+5, true); got.State != binding.Active {
 		t.Errorf("ends never moved: %+v", got)
 	}
 }
@@ -162,8 +164,8 @@ func TestCountPoolMatchesEffective(t *testing.T) {
 	db := NewLeaseDB()
 	var want [2]Counts
 	ip := uint32(10 << 24)
-	for s := StateFree; s <= StateBackup; s++ {
-		for n := StateFree; n <= StateBackup; n++ {
+	for s := binding.Free; s <= binding.Backup; s++ {
+		for n := binding.Free; n <= binding.Backup; n++ {
 			for _, reserved := range []bool{false, true} {
 				for _, ends := range []uint32{0, now - 1, now, now + 1, NeverTime} {
 					l := Lease{State: s, Next: n, Reserved: reserved, Ends: ends}
@@ -181,7 +183,7 @@ func TestCountPoolMatchesEffective(t *testing.T) {
 	}
 	r := Range{Low: uint32Addr(10 << 24), High: uint32Addr(ip + 99)} // 100 addresses without a record
 	for fo := range want {
-		want[fo][StateFree] += 100
+		want[fo][binding.Free] += 100
 		p := &Pool{Ranges: []Range{r}}
 		if fo == 1 {
 			p.FailoverPeer = "fo"
@@ -244,7 +246,7 @@ func TestMalformedStateStatements(t *testing.T) {
 		if _, ok := lf.DB().Get(netip.MustParseAddr("10.0.0.2")); ok {
 			t.Errorf("%q: the malformed record was applied", bad)
 		}
-		if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != StateActive {
+		if l, _ := lf.DB().Get(netip.MustParseAddr("10.0.0.1")); l.State != binding.Active {
 			t.Errorf("%q: the next record was not read", bad)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 )
 
 // capturedSession is one omshell session from testdata/omshell-capture.txt,
@@ -180,7 +182,7 @@ func TestCapturedRepliesDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.IP.String() != "192.0.2.100" || l.State != LeaseActive || l.ClientHostname != "client-100" || l.HardwareAddress.String() != "02:00:00:00:00:64" || l.Pool == 0 || l.Flags != 0 {
+	if l.IP.String() != "192.0.2.100" || l.State != binding.Active || l.ClientHostname != "client-100" || l.HardwareAddress.String() != "02:00:00:00:00:64" || l.Pool == 0 || l.Flags != 0 {
 		t.Errorf("lease %+v", l)
 	}
 	nf := response(decode(3), &Request{Op: OpOpen, Type: "lease"}, 0)

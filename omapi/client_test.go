@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi/omapitest"
 )
@@ -128,7 +129,7 @@ func TestLookups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lease.State != omapi.LeaseActive || lease.Pool != l.pool || !lease.Ends.Equal(omapi.Never) {
+	if lease.State != binding.Active || lease.Pool != l.pool || !lease.Ends.Equal(omapi.Never) {
 		t.Errorf("lease = %+v", lease)
 	}
 	if v, _ := lease.Variables.Get("ddns-fwd-name"); string(v) != "host.example" {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
@@ -92,7 +93,7 @@ func TestRealAuthenticateAndReadEverything(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if lease.State != omapi.LeaseActive || lease.HardwareAddress.String() != "02:00:00:00:00:64" || lease.Pool == 0 {
+			if lease.State != binding.Active || lease.HardwareAddress.String() != "02:00:00:00:00:64" || lease.Pool == 0 {
 				t.Errorf("lease = %+v", lease)
 			}
 			pool, err := cl.Pool(ctx(t), lease.Pool)

@@ -6,29 +6,9 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 )
-
-// LeaseState is a lease's binding state (includes/dhcpd.h:533-543).
-type LeaseState uint32
-
-const (
-	LeaseFree      LeaseState = 1
-	LeaseActive    LeaseState = 2
-	LeaseExpired   LeaseState = 3
-	LeaseReleased  LeaseState = 4
-	LeaseAbandoned LeaseState = 5
-	LeaseReset     LeaseState = 6
-	LeaseBackup    LeaseState = 7
-)
-
-var leaseStateNames = [...]string{1: "free", 2: "active", 3: "expired", 4: "released", 5: "abandoned", 6: "reset", 7: "backup"}
-
-func (s LeaseState) String() string {
-	if int(s) < len(leaseStateNames) && s > 0 {
-		return leaseStateNames[s]
-	}
-	return fmt.Sprintf("state(%d)", uint32(s))
-}
 
 // LeaseFlags are the ephemeral lease flag bits OMAPI exposes (dhcpd.h:587-604).
 type LeaseFlags uint8
@@ -45,7 +25,7 @@ const (
 type Lease struct {
 	Handle          Handle
 	IP              netip.Addr
-	State           LeaseState
+	State           binding.State // 0 when dhcpd sent none of its states (with the error)
 	ClientID        []byte
 	ClientHostname  string
 	Host            Handle
@@ -80,9 +60,10 @@ func DecodeLease(h Handle, vs Values) (*Lease, error) {
 	if l.IP.IsValid() {
 		a.object = "lease " + l.IP.String()
 	}
-	l.State = LeaseState(a.u32("state", true))
-	if l.State < LeaseFree || l.State > LeaseBackup {
-		a.fail("state", "binding state %d is not one of 1..7", uint32(l.State))
+	if st := a.u32("state", true); st >= uint32(binding.Free) && st <= uint32(binding.Backup) {
+		l.State = binding.State(st)
+	} else {
+		a.fail("state", "binding state %d is not one of 1..7", st)
 	}
 	l.ClientID = a.bytes("dhcp-client-identifier")
 	l.ClientHostname = a.str("client-hostname", false)

@@ -56,7 +56,7 @@ fuzz:
 	$(GO) test ./omapi -run XXX -fuzz FuzzDecodeMessage -fuzztime $(FUZZTIME)
 	$(GO) test ./omapi -run XXX -fuzz FuzzDecodeCaptured -fuzztime $(FUZZTIME)
 	$(GO) test ./leasefile -run XXX -fuzz FuzzParseConfig -fuzztime $(FUZZTIME)
-	$(GO) test ./leasefile -run XXX -fuzz FuzzTokenizer -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/conflex -run XXX -fuzz FuzzTokenizer -fuzztime $(FUZZTIME)
 	$(GO) test ./leasefile -run XXX -fuzz FuzzLeaseFile -fuzztime $(FUZZTIME)
 
 # The figures of BENCHMARKS.md. The large files (1,000,000 records, about

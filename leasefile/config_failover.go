@@ -1,6 +1,10 @@
 package leasefile
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
+)
 
 // Failover peers: `failover peer NAME { ... }` declarations, the
 // `failover peer NAME;` reference in a shared-network, `failover peer NAME
@@ -10,12 +14,12 @@ import "strconv"
 // failover handles a statement starting with `failover` outside a pool's
 // own loop. dhcpd accepts it only at the top level and directly in a
 // shared-network (confpars.c:790-797).
-func (p *confParser) failover(l *Lexer, t Token, sc *scope) *Error {
+func (p *confParser) failover(l *conflex.Lexer, t conflex.Token, sc *scope) *Error {
 	if sc.kind != scopeTop && sc.kind != scopeShared {
 		return l.Errorf(t, "failover peers may only be defined in shared-network declarations and the outer scope")
 	}
 	if kw := l.Next(); !kw.Is("peer") {
-		return l.Errorf(kw, `expected "failover peer", found %s`, kw.describe())
+		return l.Errorf(kw, `expected "failover peer", found %s`, kw.Describe())
 	}
 	name, err := readSingleName(l, "failover peer")
 	if err != nil {
@@ -41,7 +45,7 @@ func (p *confParser) failover(l *Lexer, t Token, sc *scope) *Error {
 		}
 		b := l.Next()
 		if !b.IsPunct('{') {
-			return l.Errorf(b, "failover peer %q state: expected '{', found %s", name, b.describe())
+			return l.Errorf(b, "failover peer %q state: expected '{', found %s", name, b.Describe())
 		}
 		return p.skipBody(l, b)
 	case next.IsPunct('{'):
@@ -56,21 +60,21 @@ func (p *confParser) failover(l *Lexer, t Token, sc *scope) *Error {
 		}
 		return nil
 	}
-	return l.Errorf(next, "failover peer %q: expected '{', ';' or state, found %s", name, next.describe())
+	return l.Errorf(next, "failover peer %q: expected '{', ';' or state, found %s", name, next.Describe())
 }
 
 // failoverDeclaration parses the body of `failover peer NAME { ... }`,
 // checks it as dhcpd does and records the peer.
-func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*FailoverPeer, *Error) {
+func (p *confParser) failoverDeclaration(l *conflex.Lexer, t conflex.Token, name string) (*FailoverPeer, *Error) {
 	if p.cfg.FailoverPeer(name) != nil {
 		return nil, l.Errorf(t, "redeclaration of failover peer %q", name)
 	}
 	fp := &FailoverPeer{
-		Name: name, Role: RolePrimary, Pos: Position{l.File(), t.Line},
+		Name: name, Role: RolePrimary, Pos: Position{File: l.File(), Line: t.Line},
 		MCLT: -1, Split: -1, LoadBalanceMaxSeconds: -1,
 	}
 	hasHBA := false
-	loadBalanceOnSecondary := func(s Token) *Error {
+	loadBalanceOnSecondary := func(s conflex.Token) *Error {
 		return l.Errorf(s, "failover peer %q: secondary may not define load balance settings", name)
 	}
 	for {
@@ -152,10 +156,10 @@ func (p *confParser) failoverDeclaration(l *Lexer, t Token, name string) (*Failo
 				return nil, l.Errorf(s, `failover peer %q: expected "load balance max seconds N"`, name)
 			}
 			number, signed = &fp.LoadBalanceMaxSeconds, true
-		case s.Kind == EOF:
+		case s.Kind == conflex.EOF:
 			return nil, endOfInput(l, s, "missing '}' of failover peer "+quoteName(name))
 		default:
-			return nil, l.Errorf(s, "failover peer %q: invalid statement %s in peer declaration", name, s.describe())
+			return nil, l.Errorf(s, "failover peer %q: invalid statement %s in peer declaration", name, s.Describe())
 		}
 		if number != nil {
 			v, err := readNumber(l, "failover peer "+quoteName(name)+" "+string(s.Text))
@@ -215,15 +219,15 @@ func pick(partner bool, partners, ours *int) *int {
 
 // poolFailover reads `failover peer "NAME";` in a pool: the name must be a
 // quoted string and the peer already declared (confpars.c:1795-1822).
-func (p *confParser) poolFailover(l *Lexer, t Token, pb *poolBuild) *Error {
+func (p *confParser) poolFailover(l *conflex.Lexer, t conflex.Token, pb *poolBuild) *Error {
 	if kw := l.Next(); !kw.Is("peer") {
-		return l.Errorf(kw, `expected "failover peer", found %s`, kw.describe())
+		return l.Errorf(kw, `expected "failover peer", found %s`, kw.Describe())
 	}
 	n := l.Next()
-	if n.Kind != String {
-		return l.Errorf(n, "failover peer in a pool: expected the peer name as a quoted string, found %s", n.describe())
+	if n.Kind != conflex.String {
+		return l.Errorf(n, "failover peer in a pool: expected the peer name as a quoted string, found %s", n.Describe())
 	}
-	name := string(Unquote(n.Text))
+	name := string(conflex.Unquote(n.Text))
 	if p.cfg.FailoverPeer(name) == nil {
 		return l.Errorf(t, "reference to unknown failover peer %q (it must be declared before it is used)", name)
 	}
@@ -240,7 +244,7 @@ func (p *confParser) poolFailover(l *Lexer, t Token, pb *poolBuild) *Error {
 // (confpars.c:1777-1793 breaks without parse_semi), so the documented
 // `no failover peer;` makes it refuse the configuration and only the form
 // without ';' works; both are accepted here.
-func (p *confParser) noFailover(l *Lexer, t Token, pb *poolBuild) *Error {
+func (p *confParser) noFailover(l *conflex.Lexer, t conflex.Token, pb *poolBuild) *Error {
 	if a, b := l.Next(), l.Next(); !a.Is("failover") || !b.Is("peer") {
 		return l.Errorf(t, `expected "no failover peer"`)
 	}

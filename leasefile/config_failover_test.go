@@ -27,7 +27,7 @@ func TestFailoverDeclaration(t *testing.T) {
 	p := cfg.FailoverPeer("dhcp")
 	if p.Role != RolePrimary || p.Address != "dhcp1.example.com" || p.Port != 519 || p.PeerAddress != "10.0.0.2" || p.PeerPort != 520 ||
 		p.MaxResponseDelay != 60 || p.MaxUnackedUpdates != 10 || p.MCLT != 3600 || p.Split != 129 || len(p.HBA) != 32 ||
-		p.LoadBalanceMaxSeconds != 3 || p.AutoPartnerDown != 300 || p.Pos != (Position{"test.conf", 1}) ||
+		p.LoadBalanceMaxSeconds != 3 || p.AutoPartnerDown != 300 || p.Pos != (Position{File: "test.conf", Line: 1}) ||
 		p.MaxLeaseMisbalance != 25 || p.MaxLeaseOwnership != 5 || p.MaxBalance != 1800 || p.MinBalance != 30 {
 		t.Errorf("%+v", p)
 	}

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
 // include reads `include "path";` and parses that file in the current scope,
@@ -14,15 +16,15 @@ import (
 // skipping is set for an include inside a block the parser skips (a host,
 // class, if, ...): the file's statements are skipped as well, but it is
 // still read, for its key declarations and to be listed in Config.Files.
-func (p *confParser) include(l *Lexer, t Token, sc *scope, skipping bool) *Error {
+func (p *confParser) include(l *conflex.Lexer, t conflex.Token, sc *scope, skipping bool) *Error {
 	name := l.Next()
-	if name.Kind != String {
-		return l.Errorf(name, "include: expected a quoted file name, found %s", name.describe())
+	if name.Kind != conflex.String {
+		return l.Errorf(name, "include: expected a quoted file name, found %s", name.Describe())
 	}
 	if err := expectSemi(l, "include"); err != nil {
 		return err
 	}
-	path := string(Unquote(name.Text))
+	path := string(conflex.Unquote(name.Text))
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(p.opts.WorkDir, path)
 	}
@@ -40,7 +42,7 @@ func (p *confParser) include(l *Lexer, t Token, sc *scope, skipping bool) *Error
 	p.including = append(p.including, key)
 	defer func() { p.including = p.including[:len(p.including)-1] }()
 
-	inc := NewLexer(path, data)
+	inc := conflex.NewLexer(path, data)
 	switch {
 	case skipping:
 		return p.skipFile(inc)

@@ -54,7 +54,7 @@ include "conf.d/hosts.conf";
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := cfg.Key("omapi_key"); k == nil || string(k.Secret) != "secret-secret-secret" || k.Pos != (Position{filepath.Join(dir, "conf.d/key.conf"), 1}) {
+	if k := cfg.Key("omapi_key"); k == nil || string(k.Secret) != "secret-secret-secret" || k.Pos != (Position{File: filepath.Join(dir, "conf.d/key.conf"), Line: 1}) {
 		t.Errorf("key %+v", k)
 	}
 	if cfg.Key("in_host") == nil {

@@ -1,5 +1,7 @@
 package leasefile
 
+import "github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
+
 // Key declarations: `key NAME { algorithm ALG; secret BASE64; };`
 // (common/parse.c parse_key, 2958-3090, and parse_base64, 1861-1995).
 //
@@ -12,7 +14,7 @@ package leasefile
 // key parses a key declaration whose `key` token t was read. It may appear
 // in any scope; dhcpd enters every key into one global table, where a
 // later key replaces an earlier one of the same name (omapip/auth.c:73-119).
-func (p *confParser) key(l *Lexer, t Token) *Error {
+func (p *confParser) key(l *conflex.Lexer, t conflex.Token) *Error {
 	name, err := readName(l, "key") // a string or a dotted name (parse.c:2972-2987)
 	if err != nil {
 		return err
@@ -20,7 +22,7 @@ func (p *confParser) key(l *Lexer, t Token) *Error {
 	if b := l.Next(); !b.IsPunct('{') {
 		return l.Errorf(b, "key %q: expected '{' after the key name", name)
 	}
-	k := &Key{Name: name, Pos: Position{l.File(), t.Line}}
+	k := &Key{Name: name, Pos: Position{File: l.File(), Line: t.Line}}
 	haveAlgorithm, haveSecret := false, false
 	for {
 		s := l.Next()
@@ -69,7 +71,7 @@ func (p *confParser) key(l *Lexer, t Token) *Error {
 			}
 			k.Secret, haveSecret = secret, true
 
-		case s.Kind == EOF:
+		case s.Kind == conflex.EOF:
 			return endOfInput(l, s, "missing '}' of key "+quoteName(name))
 
 		default:
@@ -85,23 +87,23 @@ func (p *confParser) key(l *Lexer, t Token) *Error {
 // glues them together: a bare secret is split into several tokens at '+',
 // '/' and '=', and whitespace inside one does not end it either. A string
 // counts with its decoded contents.
-func readSecretText(l *Lexer) ([]byte, bool) {
+func readSecretText(l *conflex.Lexer) ([]byte, bool) {
 	var text []byte
-	appendToken := func(t Token) {
-		if t.Kind == String {
-			text = append(text, Unquote(t.Text)...)
+	appendToken := func(t conflex.Token) {
+		if t.Kind == conflex.String {
+			text = append(text, conflex.Unquote(t.Text)...)
 		} else {
 			text = append(text, t.Text...)
 		}
 	}
 	first := l.Next()
-	if first.Kind == EOF {
+	if first.Kind == conflex.EOF {
 		return nil, false
 	}
 	appendToken(first)
 	for {
 		t := l.Peek()
-		if t.Kind == EOF || !onlyBase64Text(t) {
+		if t.Kind == conflex.EOF || !onlyBase64Text(t) {
 			break
 		}
 		l.Next()
@@ -112,10 +114,10 @@ func readSecretText(l *Lexer) ([]byte, bool) {
 
 // onlyBase64Text reports whether a token's text holds nothing but base64
 // characters and '=' (an empty string qualifies, as in parse_base64).
-func onlyBase64Text(t Token) bool {
+func onlyBase64Text(t conflex.Token) bool {
 	text := t.Text
-	if t.Kind == String {
-		text = Unquote(text)
+	if t.Kind == conflex.String {
+		text = conflex.Unquote(text)
 	}
 	for _, c := range text {
 		if c != '=' && base64Value(c) < 0 {

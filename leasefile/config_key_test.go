@@ -34,7 +34,7 @@ func TestKeys(t *testing.T) {
 			continue
 		}
 		k := cfg.Keys[0]
-		if k.Name != c.name || k.Algorithm != c.alg || string(k.Secret) != c.secret || k.Pos != (Position{"k.conf", 1}) {
+		if k.Name != c.name || k.Algorithm != c.alg || string(k.Secret) != c.secret || k.Pos != (Position{File: "k.conf", Line: 1}) {
 			t.Errorf("%s: %+v %q", c.conf, k, []byte(k.Secret))
 		}
 	}

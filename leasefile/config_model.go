@@ -3,15 +3,15 @@ package leasefile
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
 // Position names a place in a configuration or lease file.
-type Position struct {
-	File string
-	Line int
-}
+type Position = conflex.Position
 
-func (p Position) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+// Error is a parse error at a position in a file.
+type Error = conflex.Error
 
 // Secret is key material. It formats as "<redacted>" under every verb, so a
 // Config or Key can be logged or put into an error without leaking the secret

@@ -3,6 +3,8 @@ package leasefile
 import (
 	"net/netip"
 	"slices"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
 // Network declarations: shared-network, subnet and group
@@ -26,7 +28,7 @@ func (p *confParser) newShared(sn *SharedNetwork) *sharedBuild {
 
 // sharedNetwork parses `shared-network NAME { ... }`. dhcpd refuses it
 // inside a shared-network or subnet (confpars.c:423-433).
-func (p *confParser) sharedNetwork(l *Lexer, t Token, sc *scope) *Error {
+func (p *confParser) sharedNetwork(l *conflex.Lexer, t conflex.Token, sc *scope) *Error {
 	if sc.kind == scopeShared || sc.kind == scopeSubnet {
 		return l.Errorf(t, "shared-network declarations not allowed here (only at the top level or in a group)")
 	}
@@ -39,25 +41,25 @@ func (p *confParser) sharedNetwork(l *Lexer, t Token, sc *scope) *Error {
 	}
 	b := l.Next()
 	if !b.IsPunct('{') {
-		return l.Errorf(b, "shared-network %q: expected '{', found %s", name, b.describe())
+		return l.Errorf(b, "shared-network %q: expected '{', found %s", name, b.Describe())
 	}
-	sb := p.newShared(&SharedNetwork{Name: name, Pos: Position{l.File(), t.Line}})
+	sb := p.newShared(&SharedNetwork{Name: name, Pos: Position{File: l.File(), Line: t.Line}})
 	return p.body(l, b, &scope{kind: scopeShared, shared: sb})
 }
 
 // subnet parses `subnet A.B.C.D netmask M.M.M.M { ... }`.
-func (p *confParser) subnet(l *Lexer, t Token, sc *scope) *Error {
+func (p *confParser) subnet(l *conflex.Lexer, t conflex.Token, sc *scope) *Error {
 	if sc.kind == scopeSubnet {
 		return l.Errorf(t, "subnet declarations not allowed here (not inside a subnet)")
 	}
-	netAddr, err := readIPv4(l)
+	netAddr, err := conflex.ReadIPv4(l)
 	if err != nil {
 		return err
 	}
 	if kw := l.Next(); !kw.Is("netmask") {
-		return l.Errorf(kw, "subnet %s: expected netmask, found %s", netAddr, kw.describe())
+		return l.Errorf(kw, "subnet %s: expected netmask, found %s", netAddr, kw.Describe())
 	}
-	mask, err := readIPv4(l)
+	mask, err := conflex.ReadIPv4(l)
 	if err != nil {
 		return err
 	}
@@ -72,9 +74,9 @@ func (p *confParser) subnet(l *Lexer, t Token, sc *scope) *Error {
 	}
 	b := l.Next()
 	if !b.IsPunct('{') {
-		return l.Errorf(b, "subnet %s: expected '{', found %s", prefix, b.describe())
+		return l.Errorf(b, "subnet %s: expected '{', found %s", prefix, b.Describe())
 	}
-	sub := &Subnet{Prefix: prefix, Pos: Position{l.File(), t.Line}}
+	sub := &Subnet{Prefix: prefix, Pos: Position{File: l.File(), Line: t.Line}}
 	sb := sc.shared
 	if sc.kind != scopeShared {
 		// Outside a shared-network (and in a group or pool, whose group
@@ -135,13 +137,13 @@ func maskBits(mask netip.Addr) (int, bool) {
 // scope has no shared network: a subnet inside gets one of its own even
 // when the group stands in a shared-network, and pools and ranges are not
 // allowed directly in it.
-func (p *confParser) group(l *Lexer, t Token, sc *scope) *Error {
-	if n := l.Peek(); n.Kind == Word || n.Kind == String {
+func (p *confParser) group(l *conflex.Lexer, t conflex.Token, sc *scope) *Error {
+	if n := l.Peek(); n.Kind == conflex.Word || n.Kind == conflex.String {
 		l.Next()
 	}
 	b := l.Next()
 	if !b.IsPunct('{') {
-		return l.Errorf(b, "group: expected '{', found %s", b.describe())
+		return l.Errorf(b, "group: expected '{', found %s", b.Describe())
 	}
 	return p.body(l, b, &scope{kind: scopeGroup})
 }

@@ -3,6 +3,8 @@ package leasefile
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
 // The dhcpd.conf parser: the entry points, the scopes, and the statement
@@ -53,7 +55,7 @@ func ParseConfig(name string, data []byte, opts ConfigOptions) (*Config, error) 
 	}
 	p := &confParser{opts: opts, cfg: &Config{Files: []string{name}}}
 	p.including = []string{includeKey(name)}
-	if err := p.file(NewLexer(name, data), &scope{kind: scopeTop}); err != nil {
+	if err := p.file(conflex.NewLexer(name, data), &scope{kind: scopeTop}); err != nil {
 		return nil, err
 	}
 	p.finish()
@@ -108,11 +110,11 @@ type confParser struct {
 }
 
 // file parses the statements of one file until its end.
-func (p *confParser) file(l *Lexer, sc *scope) *Error {
+func (p *confParser) file(l *conflex.Lexer, sc *scope) *Error {
 	for {
 		t := l.Next()
 		switch {
-		case t.Kind == EOF:
+		case t.Kind == conflex.EOF:
 			return l.Err() // nil, or an unterminated string
 		case t.IsPunct('}'):
 			return l.Errorf(t, "unexpected '}'")
@@ -125,11 +127,11 @@ func (p *confParser) file(l *Lexer, sc *scope) *Error {
 
 // body parses the statements of a block whose '{' (open) was read, up to
 // and including its '}'.
-func (p *confParser) body(l *Lexer, open Token, sc *scope) *Error {
+func (p *confParser) body(l *conflex.Lexer, open conflex.Token, sc *scope) *Error {
 	for {
 		t := l.Next()
 		switch {
-		case t.Kind == EOF:
+		case t.Kind == conflex.EOF:
 			return unclosed(l, open, t)
 		case t.IsPunct('}'):
 			return nil
@@ -141,7 +143,7 @@ func (p *confParser) body(l *Lexer, open Token, sc *scope) *Error {
 }
 
 // statement parses one statement whose first token t was read.
-func (p *confParser) statement(l *Lexer, t Token, sc *scope) *Error {
+func (p *confParser) statement(l *conflex.Lexer, t conflex.Token, sc *scope) *Error {
 	if sc.kind == scopePool && !sc.included {
 		// The pool's own loop (confpars.c:1774-1861) comes first.
 		switch {
@@ -204,8 +206,8 @@ func (p *confParser) statement(l *Lexer, t Token, sc *scope) *Error {
 // executable statements that return no statement (zone, db-time-format;
 // parse.c:2119-2142, 2666-2712). v6 declarations, which dhcpd -4 refuses,
 // are skipped here too.
-func isDeclarationWithoutStatement(t Token) bool {
-	if t.Kind != Word {
+func isDeclarationWithoutStatement(t conflex.Token) bool {
+	if t.Kind != conflex.Word {
 		return t.IsPunct('%') // "used by the MA": skipped (confpars.c:818-821)
 	}
 	for _, kw := range [...]string{
@@ -222,7 +224,7 @@ func isDeclarationWithoutStatement(t Token) bool {
 
 // omapiPort reads `omapi-port N;`. Only the top level's sets dhcpd's
 // listener (server/dhcpd.c:1176-1186); elsewhere it is an ordinary option.
-func (p *confParser) omapiPort(l *Lexer, t Token, sc *scope) *Error {
+func (p *confParser) omapiPort(l *conflex.Lexer, t conflex.Token, sc *scope) *Error {
 	v, err := readUint16(l, "omapi-port")
 	if err != nil {
 		return err
@@ -236,7 +238,7 @@ func (p *confParser) omapiPort(l *Lexer, t Token, sc *scope) *Error {
 
 // omapiKey reads `omapi-key NAME;` (parse.c:5062-5082: a string or a
 // dotted name).
-func (p *confParser) omapiKey(l *Lexer, t Token, sc *scope) *Error {
+func (p *confParser) omapiKey(l *conflex.Lexer, t conflex.Token, sc *scope) *Error {
 	name, err := readName(l, "omapi-key")
 	if err != nil {
 		return err
@@ -244,7 +246,7 @@ func (p *confParser) omapiKey(l *Lexer, t Token, sc *scope) *Error {
 	if err := expectSemi(l, "omapi-key"); err != nil {
 		return err
 	}
-	p.topLevelOption(sc, func() { p.cfg.OMAPIKey = name; p.omapiKeyPos = Position{l.File(), t.Line} })
+	p.topLevelOption(sc, func() { p.cfg.OMAPIKey = name; p.omapiKeyPos = Position{File: l.File(), Line: t.Line} })
 	return nil
 }
 

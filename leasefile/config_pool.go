@@ -1,5 +1,7 @@
 package leasefile
 
+import "github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
+
 // Pools: `pool { ... }` blocks, their permit lists, and dhcpd's merging of a
 // new pool into an earlier one (server/confpars.c:1724-1928, get_permit and
 // permit_list_match).
@@ -44,7 +46,7 @@ type permit struct {
 // shared-network (confpars.c:607-618). The pool belongs to the shared
 // network, and starts with the failover peer a `failover peer NAME;` of
 // that shared network gave (confpars.c:1762-1767).
-func (p *confParser) pool(l *Lexer, t Token, sc *scope) *Error {
+func (p *confParser) pool(l *conflex.Lexer, t conflex.Token, sc *scope) *Error {
 	switch sc.kind {
 	case scopeSubnet, scopeShared:
 	case scopePool:
@@ -54,10 +56,10 @@ func (p *confParser) pool(l *Lexer, t Token, sc *scope) *Error {
 	}
 	b := l.Next()
 	if !b.IsPunct('{') {
-		return l.Errorf(b, "pool: expected '{', found %s", b.describe())
+		return l.Errorf(b, "pool: expected '{', found %s", b.Describe())
 	}
 	sb := sc.shared
-	pb := &poolBuild{pool: &Pool{FailoverPeer: sb.failoverPeer, Pos: Position{l.File(), t.Line}}}
+	pb := &poolBuild{pool: &Pool{FailoverPeer: sb.failoverPeer, Pos: Position{File: l.File(), Line: t.Line}}}
 	// A range in a pool declared in a subnet belongs to that subnet; in a
 	// shared-network, to the subnet holding its low address (confpars.c:3828-3846).
 	inner := &scope{kind: scopePool, shared: sb, pool: pb, subnet: sc.subnet}
@@ -118,7 +120,7 @@ func permitsIn(a, b []permit) bool {
 // confpars.c): unknown clients, unknown-clients, known clients,
 // known-clients, authenticated clients, unauthenticated clients, all
 // clients, dynamic bootp clients, members of "CLASS", after DATE.
-func (p *confParser) permit(l *Lexer, t Token, pb *poolBuild) *Error {
+func (p *confParser) permit(l *conflex.Lexer, t conflex.Token, pb *poolBuild) *Error {
 	what := string(t.Text)
 	w := l.Next()
 	var pm permit
@@ -140,18 +142,18 @@ func (p *confParser) permit(l *Lexer, t Token, pb *poolBuild) *Error {
 		pm.kind = permitAllClients
 	case w.Is("dynamic"):
 		if b := l.Next(); !b.Is("bootp") {
-			return l.Errorf(b, `%s dynamic: expected "bootp", found %s`, what, b.describe())
+			return l.Errorf(b, `%s dynamic: expected "bootp", found %s`, what, b.Describe())
 		}
 		pm.kind = permitDynamicBOOTPClients
 	case w.Is("members"):
 		if o := l.Next(); !o.Is("of") {
-			return l.Errorf(o, `%s members: expected "of", found %s`, what, o.describe())
+			return l.Errorf(o, `%s members: expected "of", found %s`, what, o.Describe())
 		}
 		c := l.Next()
-		if c.Kind != String {
-			return l.Errorf(c, "%s members of: expected a quoted class name, found %s", what, c.describe())
+		if c.Kind != conflex.String {
+			return l.Errorf(c, "%s members of: expected a quoted class name, found %s", what, c.Describe())
 		}
-		pm.kind, pm.class, needClients = permitClass, string(Unquote(c.Text)), false
+		pm.kind, pm.class, needClients = permitClass, string(conflex.Unquote(c.Text)), false
 	case w.Is("after"):
 		if pb.after {
 			return l.Errorf(w, `duplicate "after" clause`)
@@ -159,7 +161,7 @@ func (p *confParser) permit(l *Lexer, t Token, pb *poolBuild) *Error {
 		// The date (N YYYY/MM/DD HH:MM:SS, epoch N or never) only limits
 		// when the pool serves; permit lists compare without it.
 		n := 0
-		for ; !l.Peek().IsPunct(';') && l.Peek().Kind != EOF; n++ {
+		for ; !l.Peek().IsPunct(';') && l.Peek().Kind != conflex.EOF; n++ {
 			l.Next()
 		}
 		if n == 0 {
@@ -167,11 +169,11 @@ func (p *confParser) permit(l *Lexer, t Token, pb *poolBuild) *Error {
 		}
 		pm.kind, pb.after, needClients = permitAfter, true, false
 	default:
-		return l.Errorf(w, "%s: expected a permit type, found %s", what, w.describe())
+		return l.Errorf(w, "%s: expected a permit type, found %s", what, w.Describe())
 	}
 	if needClients {
 		if c := l.Next(); !c.Is("clients") {
-			return l.Errorf(c, `%s: expected "clients", found %s`, what, c.describe())
+			return l.Errorf(c, `%s: expected "clients", found %s`, what, c.Describe())
 		}
 	}
 	if t.Is("allow") {

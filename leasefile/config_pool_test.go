@@ -288,7 +288,7 @@ func TestPoolPositionsAndRanges(t *testing.T) {
 		t.Fatalf("%d pools", len(pools))
 	}
 	if p := pools[0]; p.ID != "10.0.0.5-10.0.0.9" || p.Pos.Line != 2 || p.AdHoc ||
-		p.Ranges[0] != (Range{Low: ip("10.0.0.5"), High: ip("10.0.0.9"), DynamicBOOTP: true, Pos: Position{"test.conf", 3}}) {
+		p.Ranges[0] != (Range{Low: ip("10.0.0.5"), High: ip("10.0.0.9"), DynamicBOOTP: true, Pos: Position{File: "test.conf", Line: 3}}) {
 		t.Errorf("pool block %+v", p)
 	}
 	if p := pools[1]; p.ID != "10.0.0.20-10.0.0.20" || p.Pos.Line != 5 || !p.AdHoc || p.Size() != 1 {
@@ -340,7 +340,7 @@ func TestAddressesDeclaredTwiceCountOnce(t *testing.T) {
 
 func TestClaimedAddrs(t *testing.T) {
 	var c claimedAddrs
-	pos := func(n int) Position { return Position{"f", n} }
+	pos := func(n int) Position { return Position{File: "f", Line: n} }
 	steps := []struct {
 		lo, hi  uint32
 		fresh   string

@@ -1,25 +1,29 @@
 package leasefile
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
+)
 
 // Address ranges: `range [dynamic-bootp] LOW [HIGH];` in a subnet or a pool
 // (server/confpars.c:3779-3939, server/mdb.c:781-929), and the ad-hoc pools
 // dhcpd makes for ranges declared directly in a subnet.
 
 // rangeStatement reads a range and gives its addresses to a pool.
-func (p *confParser) rangeStatement(l *Lexer, t Token, sc *scope) *Error {
-	r := Range{Pos: Position{l.File(), t.Line}}
+func (p *confParser) rangeStatement(l *conflex.Lexer, t conflex.Token, sc *scope) *Error {
+	r := Range{Pos: Position{File: l.File(), Line: t.Line}}
 	if l.Peek().Is("dynamic-bootp") {
 		l.Next()
 		r.DynamicBOOTP = true
 	}
 	var err *Error
-	if r.Low, err = readIPv4(l); err != nil {
+	if r.Low, err = conflex.ReadIPv4(l); err != nil {
 		return err
 	}
 	r.High = r.Low // a single address when HIGH is left out
 	if !l.Peek().IsPunct(';') {
-		if r.High, err = readIPv4(l); err != nil {
+		if r.High, err = conflex.ReadIPv4(l); err != nil {
 			return err
 		}
 	}

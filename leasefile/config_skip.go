@@ -1,5 +1,7 @@
 package leasefile
 
+import "github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
+
 // Skipping the statements the model does not need: options, hosts, classes,
 // conditionals, v6 declarations, anything unknown. Skipping matches braces
 // and semicolons token by token, so quoted strings and comments cannot
@@ -13,10 +15,10 @@ package leasefile
 
 // skipStatement skips the rest of a statement whose first token t was read:
 // up to its ';', or past its { ... } block and a ';' right after the '}'.
-func (p *confParser) skipStatement(l *Lexer, t Token) *Error {
+func (p *confParser) skipStatement(l *conflex.Lexer, t conflex.Token) *Error {
 	for {
 		switch {
-		case t.Kind == EOF:
+		case t.Kind == conflex.EOF:
 			return endOfInput(l, t, "missing ';'")
 		case t.IsPunct(';'):
 			return nil
@@ -37,11 +39,11 @@ func (p *confParser) skipStatement(l *Lexer, t Token) *Error {
 
 // skipBody skips the statements of a block whose '{' (open) was read, up
 // to and including its '}'.
-func (p *confParser) skipBody(l *Lexer, open Token) *Error {
+func (p *confParser) skipBody(l *conflex.Lexer, open conflex.Token) *Error {
 	for {
 		t := l.Next()
 		switch {
-		case t.Kind == EOF:
+		case t.Kind == conflex.EOF:
 			return unclosed(l, open, t)
 		case t.IsPunct('}'):
 			return nil
@@ -54,11 +56,11 @@ func (p *confParser) skipBody(l *Lexer, open Token) *Error {
 
 // skipFile skips every statement of an included file read from a skipped
 // block.
-func (p *confParser) skipFile(l *Lexer) *Error {
+func (p *confParser) skipFile(l *conflex.Lexer) *Error {
 	for {
 		t := l.Next()
 		switch {
-		case t.Kind == EOF:
+		case t.Kind == conflex.EOF:
 			return l.Err()
 		case t.IsPunct('}'):
 			return l.Errorf(t, "unexpected '}'")
@@ -71,7 +73,7 @@ func (p *confParser) skipFile(l *Lexer) *Error {
 
 // skipNested skips one statement inside a skipped block, reading it if it
 // is a key declaration or an include.
-func (p *confParser) skipNested(l *Lexer, t Token) *Error {
+func (p *confParser) skipNested(l *conflex.Lexer, t conflex.Token) *Error {
 	switch {
 	case t.IsPunct(';'):
 		return nil
@@ -86,8 +88,8 @@ func (p *confParser) skipNested(l *Lexer, t Token) *Error {
 // skippedKey handles `key` starting a statement in a skipped block: `key
 // NAME { ... }` is a declaration, read as anywhere else; `key NAME;` is a
 // reference (as in a zone block) and is skipped.
-func (p *confParser) skippedKey(l *Lexer, t Token) *Error {
-	if n := l.Peek(); n.Kind == Word || n.Kind == String {
+func (p *confParser) skippedKey(l *conflex.Lexer, t conflex.Token) *Error {
+	if n := l.Peek(); n.Kind == conflex.Word || n.Kind == conflex.String {
 		saved := *l
 		_, err := readName(l, "key")
 		declaration := err == nil && l.Peek().IsPunct('{')
@@ -102,7 +104,7 @@ func (p *confParser) skippedKey(l *Lexer, t Token) *Error {
 // unclosed reports a block that the end of the file (eof) leaves open, at
 // the line of its '{' (open): that is where a typo such as
 // `max-lease-time 7200 oops {;` is, not at the end of the file.
-func unclosed(l *Lexer, open, eof Token) *Error {
+func unclosed(l *conflex.Lexer, open, eof conflex.Token) *Error {
 	if err := l.Err(); err != nil {
 		return err
 	}
@@ -111,7 +113,7 @@ func unclosed(l *Lexer, open, eof Token) *Error {
 
 // endOfInput reports the end of the input where more was expected: an
 // unterminated string if that is why, else what was missing.
-func endOfInput(l *Lexer, t Token, missing string) *Error {
+func endOfInput(l *conflex.Lexer, t conflex.Token, missing string) *Error {
 	if err := l.Err(); err != nil {
 		return err
 	}

@@ -1,12 +1,18 @@
 package leasefile
 
-import "github.com/dhcpd-exporter/dhcpd_exporter/binding"
+import (
+	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
+)
 
 // Byte-level fast paths for the forms dhcpd writes into every lease record:
 // "A.B.C.D" and "W YYYY/MM/DD HH:MM:SS;". Each either reads the canonical
 // form entirely or consumes nothing, leaving the token reader to handle (and
 // report) anything else. They are why a 400 MB file parses in well under a
-// second.
+// second. They read the bytes the lexer stands at (conflex.Lexer.Bytes) and
+// move it past what they consumed (Advance, Seek); none runs while a token
+// is peeked.
 
 // skipBlanks moves over spaces and tabs (not newlines).
 func skipBlanks(src []byte, i int) int {
@@ -24,19 +30,19 @@ func digits(src []byte, i, limit int) (v, next int, ok bool) {
 		i++
 	}
 	// A longer run, or a word that goes on with letters, is not ours.
-	if i == start || (i < len(src) && classes[src[i]] == clsWord) {
+	if i == start || (i < len(src) && conflex.IsWordByte(src[i])) {
 		return 0, start, false
 	}
 	return v, i, true
 }
 
 // fastIPv4 reads a dotted quad at the current position.
-func (l *Lexer) fastIPv4() (uint32, bool) {
-	if l.peeked {
+func fastIPv4(l *conflex.Lexer) (uint32, bool) {
+	src, i, ok := l.Bytes()
+	if !ok {
 		return 0, false
 	}
-	src := l.src
-	i := skipBlanks(src, l.pos)
+	i = skipBlanks(src, i)
 	var ip uint32
 	for n := 0; n < 4; n++ {
 		if n > 0 {
@@ -51,7 +57,7 @@ func (l *Lexer) fastIPv4() (uint32, bool) {
 		}
 		ip, i = ip<<8|uint32(v), next
 	}
-	l.pos = i
+	l.Advance(i)
 	return ip, true
 }
 
@@ -74,12 +80,13 @@ func dateShape(src []byte, i int) []byte {
 }
 
 // fastDate reads a canonical date, with its ';'.
-func (l *Lexer) fastDate() (uint32, bool) {
-	if l.peeked {
+func fastDate(l *conflex.Lexer) (uint32, bool) {
+	src, i, ok := l.Bytes()
+	if !ok {
 		return 0, false
 	}
-	i := skipBlanks(l.src, l.pos)
-	d := dateShape(l.src, i)
+	i = skipBlanks(src, i)
+	d := dateShape(src, i)
 	if d == nil {
 		return 0, false
 	}
@@ -89,20 +96,21 @@ func (l *Lexer) fastDate() (uint32, bool) {
 	if year < 1970 || year >= 2038 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 {
 		return 0, false
 	}
-	l.pos = i + 22
+	l.Advance(i + 22)
 	return uint32(daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+second)), true
 }
 
 // skipFastDate skips a canonical date the parser does not need, with its ';'.
-func (l *Lexer) skipFastDate() bool {
-	if l.peeked {
+func skipFastDate(l *conflex.Lexer) bool {
+	src, i, ok := l.Bytes()
+	if !ok {
 		return false
 	}
-	i := skipBlanks(l.src, l.pos)
-	if dateShape(l.src, i) == nil {
+	i = skipBlanks(src, i)
+	if dateShape(src, i) == nil {
 		return false
 	}
-	l.pos = i + 22
+	l.Advance(i + 22)
 	return true
 }
 
@@ -120,12 +128,12 @@ const (
 
 // fastLeaseKeyword reports whether the next record is a lease record, and
 // if so consumes the "lease" keyword: the first word of almost every record.
-func (l *Lexer) fastLeaseKeyword() bool {
-	if l.peeked {
+func fastLeaseKeyword(l *conflex.Lexer) bool {
+	src, i, ok := l.Bytes()
+	if !ok {
 		return false
 	}
-	src, i := l.src, l.pos
-	line := l.line
+	line := l.Line()
 	for i < len(src) {
 		switch src[i] {
 		case ' ', '\t', '\r':
@@ -141,17 +149,18 @@ func (l *Lexer) fastLeaseKeyword() bool {
 	if !hasWord(src, i, "lease") {
 		return false
 	}
-	l.pos, l.line = i+5, line
+	l.Seek(i+5, line)
 	return true
 }
 
 // statementStart moves over blanks, newlines and comments to the next
 // statement of a lease record and classifies it by its first word.
-func (l *Lexer) statementStart() int {
-	if l.peeked {
+func statementStart(l *conflex.Lexer) int {
+	src, i, ok := l.Bytes()
+	if !ok {
 		return stmtToken
 	}
-	src, i := l.src, l.pos
+	line := l.Line()
 	for i < len(src) {
 		switch c := src[i]; {
 		case c == ' ' || c == '\t' || c == '\r':
@@ -159,58 +168,58 @@ func (l *Lexer) statementStart() int {
 		case c == '\n':
 			// A line that starts a lease record is caught below, by its
 			// first letter: a test here would slow down this loop.
-			l.line++
+			line++
 			i++
 		case c >= 'a' && c <= 'z':
-			l.pos = i
+			l.Seek(i, line)
 			// Dispatch on the first letter: this runs for every line.
 			switch c {
 			case 'l':
-				if l.lineStart(src, i) {
+				if lineStart(l, src, i) {
 					return stmtToken // cut here: the tokenizer finds the end
 				}
 			case 'e':
 				if hasWord(src, i, "ends") {
-					l.pos = i + 4
+					l.Advance(i + 4)
 					return stmtEnds
 				}
 			case 'b':
 				if hasWord(src, i, "binding") {
-					l.pos = i + 7
+					l.Advance(i + 7)
 					return stmtBinding
 				}
 			case 'n':
 				if hasWord(src, i, "next") {
-					l.pos = i + 4
+					l.Advance(i + 4)
 					return stmtNext
 				}
 			case 'r':
 				if hasWord(src, i, "rewind") {
-					l.pos = i + 6
+					l.Advance(i + 6)
 					return stmtRewind
 				}
 				if hasWord(src, i, "reserved") {
-					l.pos = i + 8
+					l.Advance(i + 8)
 					return stmtReserved
 				}
 			case 's':
 				if hasWord(src, i, "starts") {
-					l.pos = i + 6
+					l.Advance(i + 6)
 					return stmtDate
 				}
 			case 't':
 				if hasWord(src, i, "tstp") || hasWord(src, i, "tsfp") {
-					l.pos = i + 4
+					l.Advance(i + 4)
 					return stmtDate
 				}
 			case 'c':
 				if hasWord(src, i, "cltt") {
-					l.pos = i + 4
+					l.Advance(i + 4)
 					return stmtDate
 				}
 			case 'a':
 				if hasWord(src, i, "atsfp") {
-					l.pos = i + 5
+					l.Advance(i + 5)
 					return stmtDate
 				}
 			}
@@ -219,22 +228,23 @@ func (l *Lexer) statementStart() int {
 			}
 			return stmtOther
 		default:
-			l.pos = i
+			l.Seek(i, line)
 			if c == 'L' {
-				l.lineStart(src, i)
+				lineStart(l, src, i)
 			}
 			return stmtToken
 		}
 	}
-	l.pos = i
+	l.Seek(i, line)
 	return stmtToken
 }
 
-// lineStart is newLine for statementStart, at a line's first letter
-// (which newLine is not called for there): it checks whether a lease
-// record starts at src[i], i being the start of a line.
-func (l *Lexer) lineStart(src []byte, i int) bool {
-	return i > 0 && src[i-1] == '\n' && l.lineStartsL(i)
+// lineStart does for statementStart, at a line's first letter, what the
+// lexer's scanners do at every newline: it checks whether a lease record
+// starts at src[i], i being the start of a line, and if so ends the record
+// being read there.
+func lineStart(l *conflex.Lexer, src []byte, i int) bool {
+	return i > 0 && src[i-1] == '\n' && l.CutAtRecordStart(i)
 }
 
 // parsedKeyword reports whether the word at src[i:], which starts with a
@@ -270,7 +280,7 @@ func hasWordFold(src []byte, i int, w string) bool {
 			return false
 		}
 	}
-	return i+len(w) == len(src) || classes[src[i+len(w)]] != clsWord
+	return i+len(w) == len(src) || !conflex.IsWordByte(src[i+len(w)])
 }
 
 // hasWord reports whether the word at src[i:] is exactly w.
@@ -278,18 +288,18 @@ func hasWord(src []byte, i int, w string) bool {
 	if len(src)-i < len(w) || string(src[i:i+len(w)]) != w {
 		return false
 	}
-	return i+len(w) == len(src) || classes[src[i+len(w)]] != clsWord
+	return i+len(w) == len(src) || !conflex.IsWordByte(src[i+len(w)])
 }
 
 // fastBindingState reads " state WORD;" after "binding", or with
 // afterNext " binding state WORD;" after "next" or "rewind". The old words
 // "reserved" and "bootp" are left to the tokenizer.
-func (l *Lexer) fastBindingState(afterNext bool) (binding.State, bool) {
-	if l.peeked {
+func fastBindingState(l *conflex.Lexer, afterNext bool) (binding.State, bool) {
+	src, i, ok := l.Bytes()
+	if !ok {
 		return 0, false
 	}
-	src := l.src
-	i := skipBlanks(src, l.pos)
+	i = skipBlanks(src, i)
 	if afterNext {
 		if !hasWord(src, i, "binding") {
 			return 0, false
@@ -326,18 +336,19 @@ func (l *Lexer) fastBindingState(afterNext bool) (binding.State, bool) {
 	default:
 		return 0, false
 	}
-	l.pos = i + 1
+	l.Advance(i + 1)
 	return s, true
 }
 
 // fastOpenBrace consumes " {" on the same line.
-func (l *Lexer) fastOpenBrace() bool {
-	if l.peeked {
+func fastOpenBrace(l *conflex.Lexer) bool {
+	src, i, ok := l.Bytes()
+	if !ok {
 		return false
 	}
-	i := skipBlanks(l.src, l.pos)
-	if i < len(l.src) && l.src[i] == '{' {
-		l.pos = i + 1
+	i = skipBlanks(src, i)
+	if i < len(src) && src[i] == '{' {
+		l.Advance(i + 1)
 		return true
 	}
 	return false

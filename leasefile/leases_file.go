@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
 // LeaseFile follows dhcpd.leases across scrapes. dhcpd only appends to the
@@ -398,7 +400,7 @@ type span struct {
 	skipping           bool  // still skipping a record too long to read
 	read               int64
 	records, malformed int
-	lastErr            *Error
+	lastErr            *conflex.Error
 	buf                []byte // the read buffer, for reuse
 }
 
@@ -424,7 +426,7 @@ func parseSpan(r io.ReaderAt, o spanOptions, start, end int64, line int, skippin
 		return s, nil
 	}
 	p := &leaseParser{db: db, maxRecord: o.maxRecord}
-	lex := NewLexer(o.name, nil)
+	lex := newLexer(o.name)
 	buf := o.buf[:cap(o.buf)]
 	if want := int(min(int64(o.chunk), end-start)); len(buf) < want {
 		buf = make([]byte, want)
@@ -448,7 +450,7 @@ func parseSpan(r io.ReaderAt, o spanOptions, start, end int64, line int, skippin
 		data := buf[:pending+n]
 		last := pos >= end || n == 0
 		lex.Reset(data, s.line)
-		lex.endsRecord = o.endsRecord && pos >= end
+		lex.SetEndsRecord(o.endsRecord && pos >= end)
 		consumed := 0
 		if o.lock != nil {
 			o.lock.Lock()
@@ -456,14 +458,14 @@ func parseSpan(r io.ReaderAt, o spanOptions, start, end int64, line int, skippin
 	records:
 		for {
 			if s.skipping {
-				next, found := nextRecordStart(data, consumed, lex.endsRecord)
+				next, found := nextRecordStart(data, consumed, o.endsRecord && pos >= end)
 				s.line += bytes.Count(data[consumed:next], []byte{'\n'})
 				consumed = next
 				if !found {
 					break records
 				}
 				s.skipping = false
-				lex.seek(consumed, s.line)
+				lex.Seek(consumed, s.line)
 			}
 			// The lexer stands at consumed.
 			switch p.record(lex) {

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
 // Bucket is what a pool's address is counted as: one of dhcpd's binding
@@ -51,7 +52,7 @@ func (c *Counts) Total() uint64 {
 // binding state` and `rewind binding state`). "reserved" and "bootp" are
 // pre-4.x spellings of an active lease with a flag; reserved reports the
 // reserved flag (server/confpars.c:3352-3392).
-func parseBindingState(t Token) (s binding.State, reserved, ok bool) {
+func parseBindingState(t conflex.Token) (s binding.State, reserved, ok bool) {
 	for _, s := range binding.States {
 		if t.Is(s.String()) {
 			return s, false, true

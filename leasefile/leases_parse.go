@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
 // recordStatus is the outcome of reading one top-level record.
@@ -20,8 +21,8 @@ const (
 // leaseParser applies the records of dhcpd.leases text to a LeaseDB.
 type leaseParser struct {
 	db        *LeaseDB
-	maxRecord int    // MaxRecordBytes, smaller in tests
-	err       *Error // the malformed record's error (set with recordMalformed and recordLong)
+	maxRecord int            // MaxRecordBytes, smaller in tests
+	err       *conflex.Error // the malformed record's error (set with recordMalformed and recordLong)
 	// The record being read, for errors (made into a string only then):
 	// a lease record's address once read, or the kind of a skipped record.
 	// No pointers: they are set for every record.
@@ -35,14 +36,14 @@ var skippedRecords = [...]string{"failover", "host", "group", "class", "subclass
 	"server-duid", "authoring-byte-order", "lease-id-format"}
 
 // what names the record being read in errors.
-func (p *leaseParser) what(l *Lexer) string {
+func (p *leaseParser) what(l *conflex.Lexer) string {
 	switch {
 	case p.leaseIP:
 		return "lease " + uint32Addr(p.ip).String()
 	case p.kind >= 0:
-		return fmt.Sprintf("the %s record at line %d", skippedRecords[p.kind], l.recLine)
+		return fmt.Sprintf("the %s record at line %d", skippedRecords[p.kind], l.RecordLine())
 	}
-	return fmt.Sprintf("the record at line %d", l.recLine)
+	return fmt.Sprintf("the record at line %d", l.RecordLine())
 }
 
 // record reads one top-level record (server/confpars.c:269-318). A record
@@ -51,45 +52,45 @@ func (p *leaseParser) what(l *Lexer) string {
 // or longer than maxRecord, is malformed (leases_recover.go). The lexer
 // stands after what was consumed: after the record, or at its start when it
 // is incomplete, or where skipping starts for recordLong.
-func (p *leaseParser) record(l *Lexer) recordStatus {
-	switch l.skipSpace(p.maxRecord) {
-	case spaceEnd:
+func (p *leaseParser) record(l *conflex.Lexer) recordStatus {
+	switch l.SkipSpace(p.maxRecord) {
+	case conflex.SpaceEnd:
 		return recordEnd
-	case spaceLong:
-		p.err = &Error{Pos: Position{l.file, l.line}, Msg: fmt.Sprintf("a line of blanks or comment longer than %d bytes: skipped up to the next line that starts a lease record", p.maxRecord)}
+	case conflex.SpaceLong:
+		p.err = &conflex.Error{Pos: conflex.Position{File: l.File(), Line: l.Line()}, Msg: fmt.Sprintf("a line of blanks or comment longer than %d bytes: skipped up to the next line that starts a lease record", p.maxRecord)}
 		return recordLong
 	}
 	p.leaseIP, p.kind = false, -1
-	l.beginRecord(p.maxRecord)
+	l.BeginRecord(p.maxRecord)
 	st := p.topLevel(l)
 	if st != recordIncomplete {
-		l.endRecord(true)
+		l.EndRecord(true)
 		return st
 	}
-	switch l.recordStop() {
-	case stopCut:
+	switch l.RecordStop() {
+	case conflex.StopCut:
 		// Whatever else went wrong in it, the record lacks its end.
-		p.err = l.cutError(p.what(l))
+		p.err = cutError(l, p.what(l))
 		st = recordMalformed
-	case stopLong:
-		p.err = l.longError(p.what(l), p.maxRecord)
+	case conflex.StopLong:
+		p.err = longError(l, p.what(l), p.maxRecord)
 		st = recordLong
 	}
-	l.endRecord(false)
+	l.EndRecord(false)
 	return st
 }
 
 // topLevel reads the record at the lexer's position.
-func (p *leaseParser) topLevel(l *Lexer) recordStatus {
-	if l.fastLeaseKeyword() {
-		return p.lease(l, Token{Kind: Word, Line: l.line})
+func (p *leaseParser) topLevel(l *conflex.Lexer) recordStatus {
+	if fastLeaseKeyword(l) {
+		return p.lease(l)
 	}
 	t := l.Next()
 	switch {
-	case t.Kind == EOF:
+	case t.Kind == conflex.EOF:
 		return recordIncomplete // an unterminated string
 	case t.Is("lease"):
-		return p.lease(l, t)
+		return p.lease(l)
 	case t.IsPunct(';'):
 		return recordDone
 	}
@@ -104,7 +105,7 @@ func (p *leaseParser) topLevel(l *Lexer) recordStatus {
 	}
 	// dhcpd says "Corrupt lease file - possible data loss!" and skips to
 	// the next ';' (server/confpars.c:314-317).
-	return p.skipTopLevel(l, l.Errorf(t, "unexpected %s at the top level of the lease file", t.describe()))
+	return p.skipTopLevel(l, l.Errorf(t, "unexpected %s at the top level of the lease file", t.Describe()))
 }
 
 // skipTopLevel skips the rest of a top-level statement; err, if not nil,
@@ -112,9 +113,9 @@ func (p *leaseParser) topLevel(l *Lexer) recordStatus {
 // any other stop ("missing ';' before '}'") is a malformed statement whose
 // stray '}' is consumed, as dhcpd's skip_to_rbrace does, so that reading
 // goes on with the next record instead of waiting at that '}' for ever.
-func (p *leaseParser) skipTopLevel(l *Lexer, err *Error) recordStatus {
-	if serr := l.skipStatement(false); serr != nil {
-		if l.atEnd() {
+func (p *leaseParser) skipTopLevel(l *conflex.Lexer, err *conflex.Error) recordStatus {
+	if serr := l.SkipTopLevelStatement(); serr != nil {
+		if l.AtEnd() {
 			return recordIncomplete
 		}
 		l.Next() // the stray '}'
@@ -131,19 +132,19 @@ func (p *leaseParser) skipTopLevel(l *Lexer, err *Error) recordStatus {
 
 // skipInRecord skips the rest of a statement inside a record; like
 // skipTopLevel, only the end of the data makes the record incomplete.
-func (p *leaseParser) skipInRecord(l *Lexer) (recordStatus, bool) {
+func (p *leaseParser) skipInRecord(l *conflex.Lexer) (recordStatus, bool) {
 	err := l.SkipStatement()
 	switch {
 	case err == nil:
 		return 0, true
-	case l.atEnd():
+	case l.AtEnd():
 		return recordIncomplete, false
 	}
 	return p.malformed(l, err), false
 }
 
 // malformed skips the rest of a lease record after an error inside it.
-func (p *leaseParser) malformed(l *Lexer, err *Error) recordStatus {
+func (p *leaseParser) malformed(l *conflex.Lexer, err *conflex.Error) recordStatus {
 	p.err = err
 	if l.SkipBlock() != nil {
 		return recordIncomplete // SkipBlock stops only at the end of the data
@@ -178,8 +179,8 @@ func (r *leaseRecord) next(s binding.State, reserved bool) {
 // stateStatement reads the rest of a `binding state`, `next binding state`
 // or `rewind binding state` statement (kind stmtBinding, stmtNext or
 // stmtRewind) after its first word, and applies it.
-func (r *leaseRecord) stateStatement(l *Lexer, kind int) *Error {
-	s, ok := l.fastBindingState(kind != stmtBinding)
+func (r *leaseRecord) stateStatement(l *conflex.Lexer, kind int) *conflex.Error {
+	s, ok := fastBindingState(l, kind != stmtBinding)
 	reserved := false
 	if !ok {
 		if kind != stmtBinding {
@@ -187,7 +188,7 @@ func (r *leaseRecord) stateStatement(l *Lexer, kind int) *Error {
 				return err
 			}
 		}
-		var err *Error
+		var err *conflex.Error
 		if s, reserved, err = readBindingState(l); err != nil {
 			return err
 		}
@@ -222,18 +223,18 @@ func (r *leaseRecord) finish() Lease {
 
 // lease reads `lease A.B.C.D { ... }` and keeps its binding states, its
 // reserved flag and its end.
-func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
-	ip, ok := l.fastIPv4()
+func (p *leaseParser) lease(l *conflex.Lexer) recordStatus {
+	ip, ok := fastIPv4(l)
 	if !ok {
-		addr, err := readIPv4(l)
+		addr, err := conflex.ReadIPv4(l)
 		if err != nil {
 			return p.skipBadHeader(l, err)
 		}
 		ip = addrUint32(addr)
 	}
-	if !l.fastOpenBrace() {
+	if !fastOpenBrace(l) {
 		if b := l.Next(); !b.IsPunct('{') {
-			return p.skipBadHeader(l, l.Errorf(b, "lease %s: expected '{', found %s", uint32Addr(ip), b.describe()))
+			return p.skipBadHeader(l, l.Errorf(b, "lease %s: expected '{', found %s", uint32Addr(ip), b.Describe()))
 		}
 	}
 
@@ -244,23 +245,23 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 		// the statement's first bytes; only ends, the binding states and
 		// reserved are read, every other statement is skipped byte by byte
 		// from its first letter, without tokenizing it.
-		switch kind := l.statementStart(); kind {
+		switch kind := statementStart(l); kind {
 		case stmtOther:
 			if st, ok := p.skipInRecord(l); !ok {
 				return st
 			}
 			continue
 		case stmtDate:
-			if !l.skipFastDate() {
+			if !skipFastDate(l) {
 				if st, ok := p.skipInRecord(l); !ok {
 					return st
 				}
 			}
 			continue
 		case stmtEnds:
-			ends, ok := l.fastDate()
+			ends, ok := fastDate(l)
 			if !ok {
-				var err *Error
+				var err *conflex.Error
 				if ends, err = readDate(l); err != nil {
 					return p.malformed(l, err)
 				}
@@ -287,7 +288,7 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 		case t.IsPunct('}'):
 			p.db.set(ip, rec.finish())
 			return recordDone
-		case t.Kind == EOF:
+		case t.Kind == conflex.EOF:
 			return recordIncomplete
 		case t.Is("ends"):
 			ends, err := readDate(l)
@@ -321,13 +322,13 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 			}
 		case t.Is("on"):
 			if err := readOnEvents(l); err != nil {
-				if l.atEnd() {
+				if l.AtEnd() {
 					return recordIncomplete
 				}
 				return p.malformed(l, err)
 			}
 		case t.IsPunct('{') || t.IsPunct(';'):
-			return p.malformed(l, l.Errorf(t, "lease %s: unexpected %s", uint32Addr(ip), t.describe()))
+			return p.malformed(l, l.Errorf(t, "lease %s: unexpected %s", uint32Addr(ip), t.Describe()))
 		default:
 			if st, ok := p.skipInRecord(l); !ok {
 				return st
@@ -337,7 +338,7 @@ func (p *leaseParser) lease(l *Lexer, start Token) recordStatus {
 }
 
 // skipBadHeader skips a lease record whose header is unreadable.
-func (p *leaseParser) skipBadHeader(l *Lexer, err *Error) recordStatus {
+func (p *leaseParser) skipBadHeader(l *conflex.Lexer, err *conflex.Error) recordStatus {
 	return p.skipTopLevel(l, err)
 }
 
@@ -345,7 +346,7 @@ func (p *leaseParser) skipBadHeader(l *Lexer, err *Error) recordStatus {
 // after `on`. dhcpd drops a record whose on statement it cannot parse
 // (server/confpars.c:3486-3492). Which events it names does not matter to
 // the counts (see leaseRecord.finish).
-func readOnEvents(l *Lexer) *Error {
+func readOnEvents(l *conflex.Lexer) *conflex.Error {
 	for {
 		// Peek first: a token that is not part of the statement (the
 		// record's '}') is left for the caller's recovery.
@@ -355,11 +356,11 @@ func readOnEvents(l *Lexer) *Error {
 			l.Next()
 			return l.SkipBlock()
 		case t.Is("expiry") || t.Is("release") || t.Is("commit") || t.Is("or"):
-		case t.Kind == EOF:
+		case t.Kind == conflex.EOF:
 			l.Next()
-			return l.eofError(t, 0)
+			return l.EOFError(t, 0)
 		default:
-			return l.Errorf(t, "on: expected commit, expiry, release, or or '{', found %s", t.describe())
+			return l.Errorf(t, "on: expected commit, expiry, release, or or '{', found %s", t.Describe())
 		}
 		l.Next()
 	}
@@ -368,7 +369,7 @@ func readOnEvents(l *Lexer) *Error {
 // nextInStatement is Next for the readers of a statement inside a lease
 // record: a '}' is left unread, so that after an error the record is
 // skipped up to that '}' and no further ("binding state active }").
-func (l *Lexer) nextInStatement() Token {
+func nextInStatement(l *conflex.Lexer) conflex.Token {
 	if t := l.Peek(); t.IsPunct('}') {
 		return t
 	}
@@ -376,17 +377,17 @@ func (l *Lexer) nextInStatement() Token {
 }
 
 // expectSemiInRecord is expectSemi with nextInStatement.
-func expectSemiInRecord(l *Lexer, what string) *Error {
-	if t := l.nextInStatement(); !t.IsPunct(';') {
-		return l.Errorf(t, "%s: expected ';', found %s", what, t.describe())
+func expectSemiInRecord(l *conflex.Lexer, what string) *conflex.Error {
+	if t := nextInStatement(l); !t.IsPunct(';') {
+		return l.Errorf(t, "%s: expected ';', found %s", what, t.Describe())
 	}
 	return nil
 }
 
 // expectWord reads the word w.
-func expectWord(l *Lexer, w string) *Error {
-	if t := l.nextInStatement(); !t.Is(w) {
-		return l.Errorf(t, "expected %q, found %s", w, t.describe())
+func expectWord(l *conflex.Lexer, w string) *conflex.Error {
+	if t := nextInStatement(l); !t.Is(w) {
+		return l.Errorf(t, "expected %q, found %s", w, t.Describe())
 	}
 	return nil
 }
@@ -394,14 +395,14 @@ func expectWord(l *Lexer, w string) *Error {
 // readBindingState reads `state WORD;` after `binding` (or `next binding`,
 // `rewind binding`); reserved reports the reserved flag the old word
 // "reserved" sets.
-func readBindingState(l *Lexer) (s binding.State, reserved bool, err *Error) {
-	if st := l.nextInStatement(); !st.Is("state") {
-		return 0, false, l.Errorf(st, "expected \"binding state\", found %s", st.describe())
+func readBindingState(l *conflex.Lexer) (s binding.State, reserved bool, err *conflex.Error) {
+	if st := nextInStatement(l); !st.Is("state") {
+		return 0, false, l.Errorf(st, "expected \"binding state\", found %s", st.Describe())
 	}
-	w := l.nextInStatement()
+	w := nextInStatement(l)
 	s, reserved, ok := parseBindingState(w)
 	if !ok {
-		return 0, false, l.Errorf(w, "unknown binding state %s", w.describe())
+		return 0, false, l.Errorf(w, "unknown binding state %s", w.Describe())
 	}
 	return s, reserved, expectSemiInRecord(l, "binding state")
 }
@@ -409,53 +410,53 @@ func readBindingState(l *Lexer) (s binding.State, reserved bool, err *Error) {
 // readDate reads what follows a time keyword, up to and including ';':
 // `W YYYY/MM/DD HH:MM:SS [OFFSET];` in UTC, `never;`, or `epoch N;`
 // (common/parse.c:942-1163). Years from 2038 on read as never.
-func readDate(l *Lexer) (uint32, *Error) {
-	t := l.nextInStatement()
+func readDate(l *conflex.Lexer) (uint32, *conflex.Error) {
+	t := nextInStatement(l)
 	switch {
 	case t.Is("never"):
 		return NeverTime, expectSemiInRecord(l, "date")
 	case t.Is("epoch"):
-		n := l.nextInStatement()
-		v, ok := atoiBytes(n)
+		n := nextInStatement(l)
+		v, ok := conflex.Atoi(n)
 		if !ok {
-			return 0, l.Errorf(n, "expected seconds after epoch, found %s", n.describe())
+			return 0, l.Errorf(n, "expected seconds after epoch, found %s", n.Describe())
 		}
 		if v > NeverTime {
 			v = NeverTime
 		}
 		return uint32(v), expectSemiInRecord(l, "date")
 	}
-	if _, ok := atoiBytes(t); !ok {
-		return 0, l.Errorf(t, "expected a date, found %s", t.describe())
+	if _, ok := conflex.Atoi(t); !ok {
+		return 0, l.Errorf(t, "expected a date, found %s", t.Describe())
 	}
 	var f [6]int // year month day hour minute second
 	seps := [6]byte{0, '/', '/', 0, ':', ':'}
 	for i := range f {
 		if seps[i] != 0 {
-			if s := l.nextInStatement(); !s.IsPunct(seps[i]) {
-				return 0, l.Errorf(s, "malformed date: expected '%c', found %s", seps[i], s.describe())
+			if s := nextInStatement(l); !s.IsPunct(seps[i]) {
+				return 0, l.Errorf(s, "malformed date: expected '%c', found %s", seps[i], s.Describe())
 			}
 		}
-		n := l.nextInStatement()
-		v, ok := atoiBytes(n)
+		n := nextInStatement(l)
+		v, ok := conflex.Atoi(n)
 		if !ok {
-			return 0, l.Errorf(n, "malformed date: expected a number, found %s", n.describe())
+			return 0, l.Errorf(n, "malformed date: expected a number, found %s", n.Describe())
 		}
 		f[i] = v
 	}
 	offset := 0
-	if n := l.Peek(); n.Kind == Word {
+	if n := l.Peek(); n.Kind == conflex.Word {
 		// An optional time zone offset in seconds, added to the time as
 		// dhcpd does (common/parse.c parse_date_core: "+ sec + tzoff").
-		l.nextInStatement()
+		nextInStatement(l)
 		neg := n.Text[0] == '-'
 		txt := n
 		if neg {
 			txt.Text = txt.Text[1:]
 		}
-		v, ok := atoiBytes(txt)
+		v, ok := conflex.Atoi(txt)
 		if !ok {
-			return 0, l.Errorf(n, "malformed date: bad time zone offset %s", n.describe())
+			return 0, l.Errorf(n, "malformed date: bad time zone offset %s", n.Describe())
 		}
 		if neg {
 			v = -v

@@ -3,6 +3,8 @@ package leasefile
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
 // Recovery from a damaged lease file (docs/lease-states.md, "Damaged lease
@@ -49,10 +51,19 @@ const MaxRecordBytes = 1 << 20
 // line that starts a record: dhcpd writes one.
 const maxRecordBlanks = 64
 
+// newLexer returns a lexer for dhcpd.leases text: a line that starts a
+// lease record ends the record being read.
+func newLexer(name string) *conflex.Lexer {
+	l := conflex.NewLexer(name, nil)
+	l.SetRecordStart('l', startsLeaseRecord)
+	return l
+}
+
 // startsLeaseRecord reports whether the line at src[i:] starts a lease
 // record: "lease", in any case (dhcpd's keywords are), one to
 // maxRecordBlanks blanks, and a digit. decided is false when src ends
-// before that can be told.
+// before that can be told. It is what confines the lexer to one record
+// (conflex.Lexer.SetRecordStart, newLexer).
 func startsLeaseRecord(src []byte, i int) (yes, decided bool) {
 	const kw = "lease"
 	for k := 0; k < len(kw); k++ {
@@ -76,150 +87,6 @@ func startsLeaseRecord(src []byte, i int) (yes, decided bool) {
 		}
 		j++
 	}
-}
-
-// cutAt is newLine's slow path: if a lease record starts at i, the record
-// being read ends there.
-func (l *Lexer) cutAt(i int) bool {
-	if i <= l.recStart {
-		return false
-	}
-	yes, decided := startsLeaseRecord(l.full, i)
-	if !decided {
-		l.undecided = true
-		return false
-	}
-	if !yes {
-		return false
-	}
-	if i < len(l.src) {
-		l.src = l.src[:i]
-	}
-	l.cut, l.cutLine = true, l.line
-	return true
-}
-
-// Outcomes of skipSpace.
-const (
-	spaceToken = iota // at the first byte of a record
-	spaceEnd          // the input ends first
-	spaceLong         // a line of blanks or comment longer than the bound
-)
-
-// skipSpace moves over the blanks, newlines and comments between records
-// of full, without looking for record starts (the next token is one). With
-// spaceLong the lexer stands at the start of the long line.
-func (l *Lexer) skipSpace(limit int) int {
-	src, i, line := l.full, l.pos, l.line
-	// dhcpd writes one newline between records.
-	if i+1 < len(src) && src[i] == '\n' && classes[src[i+1]] == clsWord {
-		l.pos, l.line = i+1, line+1
-		return spaceToken
-	}
-	lineStart := i
-	result := spaceEnd
-scan:
-	for i < len(src) {
-		switch classes[src[i]] {
-		case clsSpace:
-			i++
-		case clsNewline:
-			i++
-			line++
-			lineStart = i
-			continue
-		case clsHash:
-			if j := bytes.IndexByte(src[i:], '\n'); j >= 0 {
-				i += j
-			} else {
-				i = len(src)
-			}
-		default:
-			result = spaceToken
-			break scan
-		}
-		if i-lineStart > limit {
-			l.pos, l.line = lineStart, line
-			return spaceLong
-		}
-	}
-	if i-lineStart > limit {
-		l.pos, l.line = lineStart, line
-		return spaceLong
-	}
-	l.pos, l.line = i, line
-	return result
-}
-
-// beginRecord starts a record at the lexer's position: the scanners see at
-// most max bytes of it, and a line that starts a new lease record ends it.
-func (l *Lexer) beginRecord(limit int) {
-	l.inRecord, l.recStart, l.recLine = true, l.pos, l.line
-	l.cut, l.undecided = false, false
-	if l.err != nil {
-		l.err = nil
-	}
-	// src is full here (endRecord): pointers are written only when they change.
-	if len(l.full)-l.pos > limit {
-		l.src = l.full[:l.pos+limit]
-	}
-}
-
-// Where a record that did not finish stopped (endRecord).
-const (
-	stopIncomplete = iota // the input ended: wait for the rest
-	stopCut               // a new record starts before its end
-	stopLong              // it runs on past the bound
-)
-
-// recordStop tells why a record that did not finish stopped.
-func (l *Lexer) recordStop() int {
-	switch {
-	case l.cut:
-		return stopCut
-	case len(l.src) < len(l.full):
-		// The window ended: a record starting right after it cuts this
-		// one (it is exactly max bytes long); else it is too long, unless a
-		// line start could not be told apart yet.
-		i := len(l.src)
-		if l.full[i-1] == '\n' && i > l.recStart {
-			if l.cutAt(i) {
-				return stopCut
-			}
-		}
-		if l.undecided {
-			return stopIncomplete
-		}
-		return stopLong
-	case l.endsRecord && len(l.full) > l.recStart && l.full[len(l.full)-1] == '\n':
-		// A parallel slice ends where the next one starts, at a record.
-		l.cut, l.cutLine = true, l.line
-		return stopCut
-	}
-	return stopIncomplete
-}
-
-// endRecord leaves the record: the input is whole again, and the lexer
-// stands at stop, after the record (after, the record's end or the point
-// where it was cut; else its start).
-func (l *Lexer) endRecord(after bool) {
-	switch {
-	case l.cut && !after:
-		l.pos, l.line = len(l.src), l.cutLine
-	case !after:
-		l.pos, l.line = l.recStart, l.recLine
-	case l.peeked:
-		l.pos, l.line = l.peekStart, l.peekLine
-	}
-	l.peeked, l.inRecord = false, false
-	if len(l.src) != len(l.full) {
-		l.src = l.full
-	}
-}
-
-// seek moves the lexer to offset pos of its input, at line.
-func (l *Lexer) seek(pos, line int) {
-	l.pos, l.line, l.peeked = pos, line, false
 }
 
 // nextRecordStart finds the first line after src[from] that starts a lease
@@ -253,11 +120,11 @@ func nextRecordStart(src []byte, from int, endsRecord bool) (next int, found boo
 }
 
 // cutError is the error of a record cut off by the next one.
-func (l *Lexer) cutError(what string) *Error {
-	return &Error{Pos: Position{l.file, l.recLine}, Msg: fmt.Sprintf("%s is cut off: line %d starts a new lease record before its end", what, l.cutLine)}
+func cutError(l *conflex.Lexer, what string) *conflex.Error {
+	return &conflex.Error{Pos: conflex.Position{File: l.File(), Line: l.RecordLine()}, Msg: fmt.Sprintf("%s is cut off: line %d starts a new lease record before its end", what, l.CutLine())}
 }
 
 // longError is the error of a record longer than the bound.
-func (l *Lexer) longError(what string, limit int) *Error {
-	return &Error{Pos: Position{l.file, l.recLine}, Msg: fmt.Sprintf("%s does not end within %d bytes: skipped up to the next line that starts a lease record", what, limit)}
+func longError(l *conflex.Lexer, what string, limit int) *conflex.Error {
+	return &conflex.Error{Pos: conflex.Position{File: l.File(), Line: l.RecordLine()}, Msg: fmt.Sprintf("%s does not end within %d bytes: skipped up to the next line that starts a lease record", what, limit)}
 }

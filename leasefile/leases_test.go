@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
 // now is 2026-11-22 13:50:29 UTC, the lab seed's NOW.
@@ -366,13 +367,13 @@ func TestDates(t *testing.T) {
 		"3 126/11/22 13:50:29;":        1795355429,
 	}
 	for in, want := range cases {
-		got, err := readDate(NewLexer("d", []byte(in)))
+		got, err := readDate(conflex.NewLexer("d", []byte(in)))
 		if err != nil || got != want {
 			t.Errorf("%q: %d %v, want %d", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"0 2026/11/22;", "0 2026-11-22 00:00:00;", "soon;", "0 2026/00/10 00:00:00;"} {
-		if _, err := readDate(NewLexer("d", []byte(bad))); err == nil {
+		if _, err := readDate(conflex.NewLexer("d", []byte(bad))); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
 // stateCase is one lease record body and the bucket dhcpd counts it in at
@@ -211,20 +212,21 @@ func TestStateStatementsTakeTheFastPath(t *testing.T) {
 		{"  nextx binding state free;\n", stmtOther, ""},
 		{"  rewinding;\n", stmtOther, ""},
 	} {
-		l := NewLexer("t", []byte(c.src))
-		kind := l.statementStart()
+		l := conflex.NewLexer("t", []byte(c.src))
+		kind := statementStart(l)
 		if kind != c.kind {
 			t.Errorf("%q: kind %d, want %d", c.src, kind, c.kind)
 			continue
 		}
 		switch kind {
 		case stmtBinding, stmtNext, stmtRewind:
-			if _, ok := l.fastBindingState(kind != stmtBinding); !ok {
+			if _, ok := fastBindingState(l, kind != stmtBinding); !ok {
 				t.Errorf("%q: fast path refused", c.src)
 			}
 		}
-		if kind != stmtOther && string(l.src[l.pos:]) != c.rest {
-			t.Errorf("%q: left %q, want %q", c.src, l.src[l.pos:], c.rest)
+		src, pos, _ := l.Bytes()
+		if kind != stmtOther && string(src[pos:]) != c.rest {
+			t.Errorf("%q: left %q, want %q", c.src, src[pos:], c.rest)
 		}
 	}
 }

@@ -2,58 +2,25 @@ package leasefile
 
 import (
 	"math"
-	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
-// Value readers shared by both parsers. Each consumes exactly the tokens of
-// the value; errors name the line and what was found.
-
-// readIPv4 reads NUMBER . NUMBER . NUMBER . NUMBER (parse_numeric_aggregate
-// with '.', base 10, 8 bits, four numbers).
-func readIPv4(l *Lexer) (netip.Addr, *Error) {
-	var b [4]byte
-	for i := 0; i < 4; i++ {
-		if i > 0 {
-			if t := l.Next(); !t.IsPunct('.') {
-				return netip.Addr{}, l.Errorf(t, "expected an IPv4 address, found %s", t.describe())
-			}
-		}
-		t := l.Next()
-		v, ok := atoiBytes(t)
-		if !ok || v > 255 {
-			return netip.Addr{}, l.Errorf(t, "expected an IPv4 address, found %s", t.describe())
-		}
-		b[i] = byte(v)
-	}
-	return netip.AddrFrom4(b), nil
-}
-
-// atoiBytes parses a decimal word without allocating.
-func atoiBytes(t Token) (int, bool) {
-	if t.Kind != Word || len(t.Text) == 0 || len(t.Text) > 10 {
-		return 0, false
-	}
-	v := 0
-	for _, c := range t.Text {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int(c-'0')
-	}
-	return v, true
-}
+// Value readers of the dhcpd.conf parser (common/parse.c). Each consumes
+// exactly the tokens of the value; errors name the line and what was found.
+// conflex.ReadIPv4 reads addresses.
 
 // readNumber reads dhcpd's NUMBER token, decimal digits after an optional
 // '-' (conflex.c read_number), and converts it as the failover peer
 // statements do, with atoi (confpars.c:1014-1077). dhcpd takes `mclt -5;`
 // or `port -7;` without complaint, so they are read here too; callers turn
 // the C int into the field's C type (cFieldValue).
-func readNumber(l *Lexer, what string) (int32, *Error) {
+func readNumber(l *conflex.Lexer, what string) (int32, *Error) {
 	t := l.Next()
 	if !isNumberToken(t) {
-		return 0, l.Errorf(t, "%s: expected a number, found %s", what, t.describe())
+		return 0, l.Errorf(t, "%s: expected a number, found %s", what, t.Describe())
 	}
 	return cAtoi(t.Text), nil
 }
@@ -61,8 +28,8 @@ func readNumber(l *Lexer, what string) (int32, *Error) {
 // isNumberToken reports whether t is dhcpd's NUMBER: a word of digits,
 // possibly after a '-' (a lone "-" included: conflex.c:680-684 means to
 // return MINUS for it but tests the byte after the token).
-func isNumberToken(t Token) bool {
-	if t.Kind != Word {
+func isNumberToken(t conflex.Token) bool {
+	if t.Kind != conflex.Word {
 		return false
 	}
 	text := t.Text
@@ -109,9 +76,9 @@ func cAtoi(text []byte) int32 {
 // readUint16 reads the value of an unsigned 16-bit option such as
 // omapi-port (parse.c parse_option_token format 'S' and convert_num with
 // base 0): decimal, 0x-prefixed hex, or octal with a leading 0.
-func readUint16(l *Lexer, what string) (int, *Error) {
+func readUint16(l *conflex.Lexer, what string) (int, *Error) {
 	t := l.Next()
-	if t.Kind == Word {
+	if t.Kind == conflex.Word {
 		s, base := string(t.Text), 10
 		switch {
 		case len(s) > 2 && s[0] == '0' && s[1] == 'x':
@@ -123,7 +90,7 @@ func readUint16(l *Lexer, what string) (int, *Error) {
 			return int(v), nil
 		}
 	}
-	return 0, l.Errorf(t, "%s: expected a number from 0 to 65535, found %s", what, t.describe())
+	return 0, l.Errorf(t, "%s: expected a number from 0 to 65535, found %s", what, t.Describe())
 }
 
 // readHexList reads hex numbers separated by ':' as the failover peer's
@@ -131,13 +98,13 @@ func readUint16(l *Lexer, what string) (int, *Error) {
 // parse.c:701-800, convert_num 805-900): each a word of hex digits whose
 // value, accumulated in a 32-bit unsigned int as convert_num does, is at
 // most 255, so "0ff" is an octet too.
-func readHexList(l *Lexer) ([]byte, *Error) {
+func readHexList(l *conflex.Lexer) ([]byte, *Error) {
 	var out []byte
 	for {
 		t := l.Next()
 		v, ok := hexOctet(t)
 		if !ok {
-			return nil, l.Errorf(t, "expected a hex octet, found %s", t.describe())
+			return nil, l.Errorf(t, "expected a hex octet, found %s", t.Describe())
 		}
 		out = append(out, v)
 		if !l.Peek().IsPunct(':') {
@@ -147,8 +114,19 @@ func readHexList(l *Lexer) ([]byte, *Error) {
 	}
 }
 
-func hexOctet(t Token) (byte, bool) {
-	if t.Kind != Word {
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'f')
+}
+
+func hexVal(c byte) int {
+	if c <= '9' {
+		return int(c - '0')
+	}
+	return int(c|0x20-'a') + 10
+}
+
+func hexOctet(t conflex.Token) (byte, bool) {
+	if t.Kind != conflex.Word {
 		return 0, false
 	}
 	var v uint32
@@ -164,19 +142,19 @@ func hexOctet(t Token) (byte, bool) {
 // readName reads dhcpd's NAME: a quoted string, or a dotted identifier
 // ("omapi_key", key.example.com., dhcp-failover) as parse_host_name reads
 // it: words joined by single dots, a trailing dot kept.
-func readName(l *Lexer, what string) (string, *Error) {
+func readName(l *conflex.Lexer, what string) (string, *Error) {
 	t := l.Next()
 	switch t.Kind {
-	case String:
-		return string(Unquote(t.Text)), nil
-	case Word:
+	case conflex.String:
+		return string(conflex.Unquote(t.Text)), nil
+	case conflex.Word:
 		var b strings.Builder
 		b.Write(t.Text)
 		for l.Peek().IsPunct('.') {
 			l.Next()
 			b.WriteByte('.')
 			n := l.Peek()
-			if n.Kind != Word {
+			if n.Kind != conflex.Word {
 				break // "name." ends here, as parse_host_name stops
 			}
 			l.Next()
@@ -184,27 +162,27 @@ func readName(l *Lexer, what string) (string, *Error) {
 		}
 		return b.String(), nil
 	}
-	return "", l.Errorf(t, "%s: expected a name, found %s", what, t.describe())
+	return "", l.Errorf(t, "%s: expected a name, found %s", what, t.Describe())
 }
 
 // readSingleName reads a name that dhcpd takes as one token, an identifier
 // or a quoted string (failover peer and group names: confpars.c:913-923,
 // 2988-2996), so "a.b" is not one.
-func readSingleName(l *Lexer, what string) (string, *Error) {
+func readSingleName(l *conflex.Lexer, what string) (string, *Error) {
 	switch t := l.Next(); t.Kind {
-	case String:
-		return string(Unquote(t.Text)), nil
-	case Word:
+	case conflex.String:
+		return string(conflex.Unquote(t.Text)), nil
+	case conflex.Word:
 		return string(t.Text), nil
 	default:
-		return "", l.Errorf(t, "%s: expected a name, found %s", what, t.describe())
+		return "", l.Errorf(t, "%s: expected a name, found %s", what, t.Describe())
 	}
 }
 
 // expectSemi consumes the ';' ending a statement.
-func expectSemi(l *Lexer, what string) *Error {
+func expectSemi(l *conflex.Lexer, what string) *Error {
 	if t := l.Next(); !t.IsPunct(';') {
-		return l.Errorf(t, "%s: expected ';', found %s", what, t.describe())
+		return l.Errorf(t, "%s: expected ';', found %s", what, t.Describe())
 	}
 	return nil
 }

@@ -1,13 +1,8 @@
-package leasefile
-
-import (
-	"bytes"
-	"fmt"
-)
-
-// The tokenizer shared by the dhcpd.conf and dhcpd.leases parsers. It
-// follows dhcpd's lexical rules (common/conflex.c get_raw_token, read_string,
-// read_number, read_num_or_name: common/conflex.c:261-720):
+// Package conflex is the one lexer of the dhcpd.conf parser (dhcpdconf) and
+// the dhcpd.leases parser (leasefile). dhcpd reads both files with the same
+// lexer, common/conflex.c, whose name this package takes, and this one
+// follows its rules (get_raw_token, read_string, read_number,
+// read_num_or_name: common/conflex.c:261-720):
 //
 //   - '#' starts a comment that runs to the end of the line (not inside a
 //     quoted string);
@@ -21,13 +16,25 @@ import (
 //   - every other byte is a one-character token: { } ; , . : = / % ...
 //
 // So an IPv4 address arrives as WORD . WORD . WORD . WORD and a MAC as hex
-// words separated by ':'; values.go reads those. Keywords are compared
-// case-insensitively, as conflex.c's intern() does (Token.Is).
+// words separated by ':'; ReadIPv4 reads the first, and the parsers read the
+// values only they need. Keywords are compared case-insensitively, as
+// conflex.c's intern() does (Token.Is).
 //
-// The tokenizer works on a byte slice and never copies: token texts point
-// into the input, and only decoding a string with escapes allocates. It is
-// fast enough for 400 MB lease files, whose hot paths (fastpath.go and
-// SkipStatement) scan bytes directly.
+// The lexer works on a byte slice and never copies: token texts point into
+// the input, and only decoding a string with escapes allocates. It is fast
+// enough for 400 MB lease files. Their hot paths scan bytes: SkipStatement
+// here, and the lease parser's own fast paths, which read the bytes the
+// lexer stands at (Bytes, Advance, Seek) and leave anything else to the
+// tokens. A lexer can also be confined to one record of the lease file
+// (record.go), so that a damaged record cannot run into the next one.
+//
+// It uses only the standard library.
+package conflex
+
+import (
+	"bytes"
+	"fmt"
+)
 
 // Kind is a token's lexical class (common/conflex.c get_raw_token).
 type Kind uint8
@@ -72,8 +79,9 @@ func (t Token) IsPunct(c byte) bool { return t.Kind == Punct && t.Text[0] == c }
 // may be megabytes of garbage, and the last error is kept.
 const maxDescribe = 40
 
-// describe names a token for error messages.
-func (t Token) describe() string {
+// Describe names a token for error messages: its text, quoted and cut
+// short, or its kind.
+func (t Token) Describe() string {
 	switch t.Kind {
 	case EOF:
 		return "end of file"
@@ -113,7 +121,7 @@ var classes = func() (c [256]uint8) {
 }()
 
 // Lexer splits dhcpd.conf or dhcpd.leases text into tokens, following
-// dhcpd's lexical rules (see the top of this file). It works on a byte slice
+// dhcpd's lexical rules (see the package comment). It works on a byte slice
 // without copying and counts lines.
 type Lexer struct {
 	file string
@@ -127,19 +135,22 @@ type Lexer struct {
 	tok       Token
 	err       *Error // unterminated string
 
-	// While the lease parser reads a record (inRecord), src is a window on
-	// full that ends maxRecord bytes after the record's start, and a line
-	// that starts a new lease record (startsLeaseRecord) ends it: the
-	// scanners cut src there (cut, cutLine), so that whatever the record
-	// lacks, it cannot run into the next one (leases_recover.go).
-	full       []byte
-	inRecord   bool
-	recStart   int  // offset of the record's first byte
-	recLine    int  // its line
-	cut        bool // src ends where a new record starts
-	cutLine    int
-	undecided  bool // a line start could not be told apart: full ended too soon
-	endsRecord bool // the end of full is the start of a record (a parallel slice)
+	// While a record is read (inRecord, record.go), src is a window on
+	// full that ends a bounded number of bytes after the record's start,
+	// and a line that starts a new record ends it: the scanners cut src
+	// there (cut, cutLine), so that whatever the record lacks, it cannot
+	// run into the next one. recFirst and startsRecord tell a record start
+	// (SetRecordStart); a lexer without them has no records.
+	full         []byte
+	recFirst     byte // the lower-case letter every record start begins with; 0: no records
+	startsRecord func(src []byte, i int) (yes, decided bool)
+	inRecord     bool
+	recStart     int  // offset of the record's first byte
+	recLine      int  // its line
+	cut          bool // src ends where a new record starts
+	cutLine      int
+	undecided    bool // a line start could not be told apart: full ended too soon
+	endsRecord   bool // the end of full is the start of a record (SetEndsRecord)
 }
 
 // NewLexer returns a lexer over src; file names the source in errors.
@@ -147,26 +158,28 @@ func NewLexer(file string, src []byte) *Lexer {
 	return &Lexer{file: file, src: src, full: src, line: 1}
 }
 
-// Reset points the lexer at another part of the same kind of input.
+// Reset points the lexer at another part of the same kind of input,
+// starting at line. The record start (SetRecordStart) stays.
 func (l *Lexer) Reset(src []byte, line int) {
-	*l = Lexer{file: l.file, src: src, full: src, line: line}
+	*l = Lexer{file: l.file, src: src, full: src, line: line, recFirst: l.recFirst, startsRecord: l.startsRecord}
 }
 
 // newLine is called by the scanners just after a newline, with i the
 // offset of the line's first byte and src their copy of l.src. Inside a
-// lease record it reports whether a new record starts there, and then cuts
-// the input short at i. Lines dhcpd writes inside a record are indented, so
+// record it reports whether a new record starts there, and then cuts the
+// input short at i. Lines inside a record of dhcpd.leases are indented, so
 // this costs one byte comparison per line. (A line starting right at the
-// end of src is looked at by recordStop; statementStart, the hottest loop,
-// looks at a line's first letter instead: lineStart.)
+// end of src is looked at by RecordStop; the lease parser's statement
+// reader, the hottest loop, looks at a line's first letter itself and
+// calls CutAtRecordStart.)
 func (l *Lexer) newLine(src []byte, i int) bool {
-	return i < len(src) && src[i]|0x20 == 'l' && l.lineStartsL(i)
+	return i < len(src) && src[i]|0x20 == l.recFirst && l.lineStartsRecord(i)
 }
 
-// lineStartsL is newLine's slow path, out of the scanners' loops.
+// lineStartsRecord is newLine's slow path, out of the scanners' loops.
 //
 //go:noinline
-func (l *Lexer) lineStartsL(i int) bool { return l.inRecord && l.cutAt(i) }
+func (l *Lexer) lineStartsRecord(i int) bool { return l.inRecord && l.cutAt(i) }
 
 // Offset is the byte offset just after the last token returned by Next
 // (the peeked token, if any, is not consumed).
@@ -295,11 +308,15 @@ func (l *Lexer) File() string { return l.file }
 // work of reading a lease file.
 func (l *Lexer) SkipStatement() *Error { return l.skipStatement(true) }
 
+// SkipTopLevelStatement is SkipStatement for a top-level record of the
+// lease file: a ';' right after its block is not part of it (dhcpd's
+// skip_to_rbrace stops at the '}', common/parse.c:98-131). Looking past the
+// '}' for it would make the end of a record depend on whether the next
+// bytes are written yet.
+func (l *Lexer) SkipTopLevelStatement() *Error { return l.skipStatement(false) }
+
 // skipStatement is SkipStatement; semiAfterBlock says whether a ';' right
-// after the statement's block is part of it. At the top level of the lease
-// file it is not (dhcpd's skip_to_rbrace stops at the '}',
-// common/parse.c:98-131): looking past the '}' for it would make the end of
-// a record depend on whether the next bytes are written yet.
+// after the statement's block is part of it.
 func (l *Lexer) skipStatement(semiAfterBlock bool) *Error {
 	depth := 0
 	if l.peeked {
@@ -311,7 +328,7 @@ func (l *Lexer) skipStatement(semiAfterBlock bool) *Error {
 			l.peeked = false
 			return nil
 		case t.Kind == EOF:
-			return l.eofError(t, 0)
+			return l.EOFError(t, 0)
 		case t.IsPunct('{'):
 			depth = 1
 		}
@@ -323,7 +340,7 @@ func (l *Lexer) skipStatement(semiAfterBlock bool) *Error {
 		for skipSpecial[src[i]] == 0 {
 			if i++; i == len(src) {
 				l.pos = i
-				return l.eofError(Token{Kind: EOF, Line: l.line}, depth)
+				return l.EOFError(Token{Kind: EOF, Line: l.line}, depth)
 			}
 		}
 		switch c := src[i]; c {
@@ -338,7 +355,7 @@ func (l *Lexer) skipStatement(semiAfterBlock bool) *Error {
 			i++
 			if l.newLine(src, i) { // cut here: i is the end of l.src now
 				l.pos = i
-				return l.eofError(Token{Kind: EOF, Line: l.line}, depth)
+				return l.EOFError(Token{Kind: EOF, Line: l.line}, depth)
 			}
 		case '{':
 			depth++
@@ -372,7 +389,7 @@ func (l *Lexer) skipStatement(semiAfterBlock bool) *Error {
 		}
 	}
 	l.pos = len(src)
-	return l.eofError(Token{Kind: EOF, Line: l.line}, depth)
+	return l.EOFError(Token{Kind: EOF, Line: l.line}, depth)
 }
 
 // skipSpecial marks the bytes SkipStatement must look at.
@@ -382,16 +399,6 @@ var skipSpecial = func() (t [256]uint8) {
 	}
 	return t
 }()
-
-func (l *Lexer) eofError(t Token, depth int) *Error {
-	if err := l.Err(); err != nil {
-		return err
-	}
-	if depth > 0 {
-		return l.Errorf(t, "unexpected end of file inside a block")
-	}
-	return l.Errorf(t, "unexpected end of file: missing ';'")
-}
 
 // SkipBlock skips to the '}' closing a block whose '{' was already read.
 func (l *Lexer) SkipBlock() *Error {
@@ -489,5 +496,26 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
 
-// atEnd reports whether the lexer has consumed all of its input.
-func (l *Lexer) atEnd() bool { return !l.peeked && l.pos >= len(l.src) }
+// Position names a place in a configuration or lease file.
+type Position struct {
+	File string
+	Line int
+}
+
+func (p Position) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// AtEnd reports whether the lexer has consumed all of its input.
+func (l *Lexer) AtEnd() bool { return !l.peeked && l.pos >= len(l.src) }
+
+// EOFError is the error of a statement the end of the input cuts short at
+// t: the lexical error that ended it (an unterminated string), if any, else
+// a missing ';', or the end of a block for depth > 0.
+func (l *Lexer) EOFError(t Token, depth int) *Error {
+	if err := l.Err(); err != nil {
+		return err
+	}
+	if depth > 0 {
+		return l.Errorf(t, "unexpected end of file inside a block")
+	}
+	return l.Errorf(t, "unexpected end of file: missing ';'")
+}

@@ -55,14 +55,14 @@ unit:
 fuzz:
 	$(GO) test ./omapi -run XXX -fuzz FuzzDecodeMessage -fuzztime $(FUZZTIME)
 	$(GO) test ./omapi -run XXX -fuzz FuzzDecodeCaptured -fuzztime $(FUZZTIME)
-	$(GO) test ./leasefile -run XXX -fuzz FuzzParseConfig -fuzztime $(FUZZTIME)
+	$(GO) test ./dhcpdconf -run XXX -fuzz FuzzParseConfig -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/conflex -run XXX -fuzz FuzzTokenizer -fuzztime $(FUZZTIME)
 	$(GO) test ./leasefile -run XXX -fuzz FuzzLeaseFile -fuzztime $(FUZZTIME)
 
 # The figures of BENCHMARKS.md. The large files (1,000,000 records, about
 # 365 MB) are generated once into $$TMPDIR; real-dhcpd benchmarks need root.
 bench:
-	$(GO) test ./leasefile -run XXX -bench . -benchtime 5x
+	$(GO) test ./leasefile ./dhcpdconf ./internal/conflex -run XXX -bench . -benchtime 5x
 	DHCPD_EXPORTER_BENCH_RECORDS=100000 $(GO) test ./collector -run XXX -bench ScrapeAfterAppend -benchtime 30x
 	DHCPD_EXPORTER_BENCH_RECORDS=1000000 $(GO) test ./collector -run XXX -bench ScrapeAfterAppend -benchtime 30x
 	$(GO) test ./collector -run XXX -bench RealOMAPI -benchtime 100x -v

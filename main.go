@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 )
 
 const exporterName = "dhcpd_exporter"
@@ -72,8 +73,8 @@ func main() {
 
 	// dhcpd.conf is read now for the start-up log, and again whenever it
 	// changes; OMAPI's address and key follow it (flags win).
-	config := collector.NewConfigSource(*configFile, *workDir)
-	config.Logger = logger
+	config := dhcpdconf.NewSource(*configFile, *workDir)
+	config.Logger = slogger
 	conf, _ := config.Load(context.Background())
 	omapiSource := collector.NewOMAPIFromConfig(*omapiAddress, *omapiKeyFile, logger, nil)
 

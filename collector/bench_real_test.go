@@ -11,6 +11,7 @@ import (
 	"github.com/go-kit/log"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 )
 
@@ -22,7 +23,7 @@ func manyPoolsExporter(tb testing.TB, n int) (*testlab.Pair, *collector.Exporter
 	e, err := collector.New(collector.Options{
 		Logger:  log.NewNopLogger(),
 		OMAPI:   collector.FixedOMAPI(cl),
-		Config:  collector.NewConfigSource(p.Primary.ConfPath, "/"),
+		Config:  dhcpdconf.NewSource(p.Primary.ConfPath, "/"),
 		Enabled: map[string]bool{"failover": true, "pools": true, "leases": false},
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-kit/log"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
 )
 
@@ -34,7 +35,7 @@ func BenchmarkScrapeAfterAppend(b *testing.B) {
 	os.WriteFile(leases, data, 0o644)
 	e, err := collector.New(collector.Options{
 		Logger:     log.NewNopLogger(),
-		Config:     collector.NewConfigSource(conf, "/"),
+		Config:     dhcpdconf.NewSource(conf, "/"),
 		LeasesFile: leases,
 		Enabled:    map[string]bool{"failover": false, "pools": false, "probe": false, "leases": true},
 	})

@@ -17,7 +17,7 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
@@ -36,18 +36,18 @@ type Scrape struct {
 	// OMAPI is the connected, authenticated client, or nil when dhcpd did not
 	// answer in this scrape (then OMAPI collectors do not run).
 	OMAPI  *omapi.Client
-	Config *ConfigSource
+	Config *dhcpdconf.Source
 	Logger log.Logger
 
 	// dhcpd.conf as loaded once at the start of the scrape.
-	cfg    *leasefile.Config
+	cfg    *dhcpdconf.Config
 	cfgErr error
 }
 
 // Conf is dhcpd.conf for this scrape: the last configuration that parsed,
-// even when the files have a typo now (see ConfigSource), or the reason
+// even when the files have a typo now (see dhcpdconf.Source), or the reason
 // there is none.
-func (s *Scrape) Conf() (*leasefile.Config, error) {
+func (s *Scrape) Conf() (*dhcpdconf.Config, error) {
 	switch {
 	case s.Config == nil:
 		return nil, ErrNoConfig
@@ -103,7 +103,7 @@ type Options struct {
 	// never contacts dhcpd and exports no dhcpd_up.
 	OMAPI OMAPI
 	// Config reads dhcpd.conf (and its includes) when it changes.
-	Config *ConfigSource
+	Config *dhcpdconf.Source
 	// FailoverPeers to poll; empty means every peer declared in dhcpd.conf.
 	FailoverPeers []string
 	// LeasesFile is dhcpd.leases.
@@ -248,7 +248,7 @@ func (e *Exporter) collect(ctx context.Context, ch chan<- prometheus.Metric) {
 
 // connect returns the client for this scrape once dhcpd has answered it
 // and accepted the key, else nil (logged with the reason).
-func (e *Exporter) connect(ctx context.Context, cfg *leasefile.Config) *omapi.Client {
+func (e *Exporter) connect(ctx context.Context, cfg *dhcpdconf.Config) *omapi.Client {
 	cl, err := e.opts.OMAPI.Client(cfg)
 	if err != nil {
 		return nil // the source logs why, once

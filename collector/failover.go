@@ -10,7 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
@@ -82,7 +82,7 @@ func (c *failoverCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // peerNames returns the peers to poll and the dhcpd.conf (nil if none was
 // ever read: then only OMAPI's values are exported).
-func (c *failoverCollector) peerNames(s *Scrape) ([]string, *leasefile.Config, error) {
+func (c *failoverCollector) peerNames(s *Scrape) ([]string, *dhcpdconf.Config, error) {
 	cfg, cfgErr := s.Conf()
 	if len(c.peers) > 0 {
 		return c.peers, cfg, nil
@@ -124,7 +124,7 @@ func (c *failoverCollector) Update(ctx context.Context, s *Scrape, ch chan<- pro
 
 // emit sends one peer's metrics. cfg (nil when dhcpd.conf is unreadable)
 // adds the declaration: addresses, the pair and the balancing settings.
-func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverState, cfg *leasefile.Config) error {
+func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverState, cfg *dhcpdconf.Config) error {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{f.Name}, labels...)...)
 	}
@@ -150,7 +150,7 @@ func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverS
 	role := f.Hierarchy.String()
 	localAddr, partnerAddr, pair := "", "", ""
 	localPort, partnerPort := strconv.Itoa(int(f.LocalPort)), strconv.Itoa(int(f.PartnerPort))
-	var decl *leasefile.FailoverPeer
+	var decl *dhcpdconf.FailoverPeer
 	if cfg != nil {
 		decl = cfg.FailoverPeer(f.Name)
 	}
@@ -192,9 +192,9 @@ func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverS
 // name, which dhcpd requires to match on both sides (server/failover.c:
 // 1391-1399), and the lowest address of the peer's pools, which sets one
 // pair apart from another of the same name. "" when no pool uses the peer.
-func pairName(cfg *leasefile.Config, peer string) string {
+func pairName(cfg *dhcpdconf.Config, peer string) string {
 	var low netip.Addr
-	eachPool(cfg, func(_ *leasefile.SharedNetwork, p *leasefile.Pool) {
+	eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 		if p.FailoverPeer != peer {
 			return
 		}

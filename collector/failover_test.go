@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi/omapitest"
 )
@@ -53,7 +54,7 @@ func (f *fixture) exporter(t *testing.T, opts collector.Options) *collector.Expo
 	t.Helper()
 	opts.OMAPI = collector.FixedOMAPI(f.cl)
 	if opts.Config == nil {
-		opts.Config = collector.NewConfigSource("testdata/dhcpd.conf", ".")
+		opts.Config = dhcpdconf.NewSource("testdata/dhcpd.conf", ".")
 	}
 	if opts.Enabled == nil {
 		opts.Enabled = map[string]bool{}
@@ -188,7 +189,7 @@ func TestUnknownPeerFailsOnlyThatPeer(t *testing.T) {
 
 func TestBrokenConfigWithoutPeerFlagFailsFailoverOnly(t *testing.T) {
 	f := newFixture(t)
-	e := f.exporter(t, collector.Options{Config: collector.NewConfigSource("testdata/does-not-exist.conf", ".")})
+	e := f.exporter(t, collector.Options{Config: dhcpdconf.NewSource("testdata/does-not-exist.conf", ".")})
 	got := gather(t, e)
 	if !strings.Contains(got, "dhcpd_up 1") || !strings.Contains(got, `dhcpd_scrape_collector_success{collector="failover"} 0`) {
 		t.Fatalf("got:\n%s", got)

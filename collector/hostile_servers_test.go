@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
@@ -73,7 +74,7 @@ func TestHostileServersEndWithinBudget(t *testing.T) {
 			key, _ := omapi.NewKey("omapi_key", "hmac-md5", secret)
 			e, err := collector.New(collector.Options{
 				OMAPI:   collector.FixedOMAPI(omapi.NewClient(omapi.Config{Address: addr, Key: key})),
-				Config:  collector.NewConfigSource("testdata/dhcpd.conf", "."),
+				Config:  dhcpdconf.NewSource("testdata/dhcpd.conf", "."),
 				Enabled: map[string]bool{"failover": true, "pools": true, "leases": false, "probe": false},
 			})
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
@@ -31,7 +32,7 @@ func labClient(t testing.TB, p *testlab.Pair, s *testlab.Server) *omapi.Client {
 	return cl
 }
 
-func eachPoolOf(cfg *leasefile.Config, f func(*leasefile.SharedNetwork, *leasefile.Pool)) {
+func eachPoolOf(cfg *dhcpdconf.Config, f func(*dhcpdconf.SharedNetwork, *dhcpdconf.Pool)) {
 	for _, sn := range cfg.SharedNetworks {
 		for _, p := range sn.Pools {
 			f(sn, p)
@@ -49,7 +50,7 @@ func TestRealFileCountsMatchOMAPI(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // let pool balancing settle and be written
 	for _, s := range p.Servers() {
 		t.Run(s.Role, func(t *testing.T) {
-			cfg, err := leasefile.ParseConfigFile(s.ConfPath, leasefile.ConfigOptions{})
+			cfg, err := dhcpdconf.ParseFile(s.ConfPath, dhcpdconf.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,16 +72,18 @@ func TestRealFileCountsMatchOMAPI(t *testing.T) {
 	}
 }
 
-func compareFileAndOMAPI(t *testing.T, ctx context.Context, cl *omapi.Client, cfg *leasefile.Config, leasesPath string) string {
+func compareFileAndOMAPI(t *testing.T, ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Config, leasesPath string) string {
 	lf := leasefile.NewLeaseFile(leasesPath)
 	now := time.Now()
 	if _, err := lf.Update(ctx, now); err != nil {
 		t.Fatal(err)
 	}
 	var mismatch string
-	eachPoolOf(cfg, func(sn *leasefile.SharedNetwork, pool *leasefile.Pool) {
+	eachPoolOf(cfg, func(sn *dhcpdconf.SharedNetwork, pool *dhcpdconf.Pool) {
 		var counts leasefile.Counts
-		lf.DB().CountPool(pool, uint32(now.Unix()), &counts)
+		for _, r := range pool.Ranges {
+			lf.DB().CountRange(r.Low, r.High, pool.FailoverPeer != "", uint32(now.Unix()), &counts)
+		}
 		l, err := cl.LeaseByIP(ctx, pool.Ranges[0].Low)
 		if err != nil {
 			t.Fatal(err)

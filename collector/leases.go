@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
 )
 
@@ -77,7 +78,7 @@ func (c *leasesCollector) Update(ctx context.Context, s *Scrape, ch chan<- prome
 	// the lease-derived series only.
 	cfg, cfgErr := s.Conf()
 	if cfgErr == nil {
-		eachPool(cfg, func(sn *leasefile.SharedNetwork, p *leasefile.Pool) {
+		eachPool(cfg, func(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 			gauge(c.addresses, float64(p.Size()), poolLabelValues(sn, p)...)
 		})
 	}
@@ -105,8 +106,8 @@ func (c *leasesCollector) Update(ctx context.Context, s *Scrape, ch chan<- prome
 	// Count under the state's lock (a read in flight applies records
 	// between its reads of the file), send after it.
 	type poolCounts struct {
-		sn     *leasefile.SharedNetwork
-		p      *leasefile.Pool
+		sn     *dhcpdconf.SharedNetwork
+		p      *dhcpdconf.Pool
 		counts leasefile.Counts
 	}
 	var pools []poolCounts
@@ -115,9 +116,12 @@ func (c *leasesCollector) Update(ctx context.Context, s *Scrape, ch chan<- prome
 	c.file.ReadDB(func(db *leasefile.LeaseDB) {
 		addresses = db.Addresses()
 		if cfgErr == nil {
-			eachPool(cfg, func(sn *leasefile.SharedNetwork, p *leasefile.Pool) {
+			eachPool(cfg, func(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 				pools = append(pools, poolCounts{sn: sn, p: p})
-				db.CountPool(p, stamp, &pools[len(pools)-1].counts)
+				counts := &pools[len(pools)-1].counts
+				for _, r := range p.Ranges {
+					db.CountRange(r.Low, r.High, p.FailoverPeer != "", stamp, counts)
+				}
 			})
 		}
 	})

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
@@ -47,7 +47,7 @@ func (s *OMAPISettings) Same(o *OMAPISettings) bool {
 // conf is nil when dhcpd.conf has never been read (confErr says why). Then
 // nothing is guessed unless both flags are given: an address with no key
 // would connect unauthenticated to a dhcpd that requires one, and stay so.
-func ResolveOMAPI(address, keyFile string, conf *leasefile.Config, confErr error) (*OMAPISettings, error) {
+func ResolveOMAPI(address, keyFile string, conf *dhcpdconf.Config, confErr error) (*OMAPISettings, error) {
 	if conf == nil && (address == "" || keyFile == "") {
 		return nil, fmt.Errorf("OMAPI address and key unknown until dhcpd.conf can be read (%v); --omapi.address and --omapi.key-file make the exporter independent of it", confErr)
 	}
@@ -63,10 +63,10 @@ func ResolveOMAPI(address, keyFile string, conf *leasefile.Config, confErr error
 		s.Address = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	}
 
-	var decl *leasefile.Key
+	var decl *dhcpdconf.Key
 	switch {
 	case keyFile != "":
-		kc, err := leasefile.ParseConfigFile(keyFile, leasefile.ConfigOptions{})
+		kc, err := dhcpdconf.ParseFile(keyFile, dhcpdconf.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("--omapi.key-file: %w", err)
 		}
@@ -107,11 +107,11 @@ func ResolveOMAPI(address, keyFile string, conf *leasefile.Config, confErr error
 // dhcpd.conf requires (omapi-key): dhcpd accepts only that key, by name and
 // algorithm, and then checks the secret (omapip/auth.c:131-190,
 // server/dhcpd.c:118-122).
-func keyMismatches(k *leasefile.Key, conf *leasefile.Config) []string {
+func keyMismatches(k *dhcpdconf.Key, conf *dhcpdconf.Config) []string {
 	if conf.OMAPIKey == "" {
 		return nil
 	}
-	if !leasefile.SameKeyName(conf.OMAPIKey, k.Name) {
+	if !dhcpdconf.SameKeyName(conf.OMAPIKey, k.Name) {
 		return []string{fmt.Sprintf("dhcpd.conf requires omapi-key %q but the exporter's key is %q: dhcpd will reject it", conf.OMAPIKey, k.Name)}
 	}
 	want := conf.Key(conf.OMAPIKey)

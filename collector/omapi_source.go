@@ -8,7 +8,7 @@ import (
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 
-	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
@@ -16,7 +16,7 @@ import (
 type OMAPI interface {
 	// Client returns the client to use in this scrape, given dhcpd.conf as
 	// loaded for it (nil when none was ever read), or why there is none.
-	Client(conf *leasefile.Config) (*omapi.Client, error)
+	Client(conf *dhcpdconf.Config) (*omapi.Client, error)
 	// Stats adds up the counters of every client handed out so far.
 	Stats() omapi.Stats
 }
@@ -26,7 +26,7 @@ func FixedOMAPI(cl *omapi.Client) OMAPI { return fixedOMAPI{cl} }
 
 type fixedOMAPI struct{ cl *omapi.Client }
 
-func (f fixedOMAPI) Client(*leasefile.Config) (*omapi.Client, error) { return f.cl, nil }
+func (f fixedOMAPI) Client(*dhcpdconf.Config) (*omapi.Client, error) { return f.cl, nil }
 func (f fixedOMAPI) Stats() omapi.Stats                              { return f.cl.Stats() }
 
 // OMAPIFromConfig follows the flags and dhcpd.conf: it works the settings
@@ -42,8 +42,8 @@ type OMAPIFromConfig struct {
 
 	mu       sync.Mutex
 	resolved bool              // settings were worked out at least once
-	conf     *leasefile.Config // the configuration the settings were worked out from
-	keyStamp fileStamp         // of keyFile then
+	conf     *dhcpdconf.Config // the configuration the settings were worked out from
+	keyStamp dhcpdconf.Stamp   // of keyFile then
 	settings *OMAPISettings    // nil until resolved
 	err      error             // why there are no settings
 	client   *omapi.Client     // for settings
@@ -59,12 +59,12 @@ func NewOMAPIFromConfig(address, keyFile string, logger log.Logger, dial func(ct
 	return &OMAPIFromConfig{address: address, keyFile: keyFile, logger: logger, dial: dial}
 }
 
-func (o *OMAPIFromConfig) Client(conf *leasefile.Config) (*omapi.Client, error) {
+func (o *OMAPIFromConfig) Client(conf *dhcpdconf.Config) (*omapi.Client, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var stamp fileStamp
+	var stamp dhcpdconf.Stamp
 	if o.keyFile != "" {
-		stamp, _ = stampOf(o.keyFile) // an unreadable file fails ResolveOMAPI, which says why
+		stamp, _ = dhcpdconf.StampOf(o.keyFile) // an unreadable file fails ResolveOMAPI, which says why
 	}
 	if o.resolved && conf == o.conf && stamp == o.keyStamp {
 		return o.current()

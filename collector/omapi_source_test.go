@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 )
 
 const keyMD5 = `key omapi_key { algorithm hmac-md5; secret "2ecz5ILgSn7SVAV3hjqYGw=="; };` + "\n"
@@ -40,7 +41,7 @@ func TestResolveOMAPIWarnings(t *testing.T) {
 	b, _ := os.ReadFile(conf)
 	os.WriteFile(conf, []byte(strings.Replace(string(b), "KEYFILE", filepath.Join(dir, "dhcpd.key"), 1)), 0o640)
 	os.Chmod(filepath.Join(dir, "shared.key"), 0o644)
-	cfg, err := collector.NewConfigSource(conf, "/").Load(context.Background())
+	cfg, err := dhcpdconf.NewSource(conf, "/").Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestOMAPIFromConfigFollowsTheFile(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"dhcpd.key": keyMD5})
 	keyFile := filepath.Join(dir, "dhcpd.key")
 	confPath := filepath.Join(dir, "dhcpd.conf")
-	src := collector.NewConfigSource(confPath, "/")
+	src := dhcpdconf.NewSource(confPath, "/")
 
 	o := collector.NewOMAPIFromConfig("", "", nil, nil)
 	cfg, _ := src.Load(context.Background())

@@ -3,7 +3,7 @@ package collector
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 )
 
 // poolLabels identify a pool: its shared network (explicit, or the implicit
@@ -15,12 +15,12 @@ func poolDesc(name, help string, extra ...string) *prometheus.Desc {
 	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "pool", name), help, append(append([]string{}, poolLabels...), extra...), nil)
 }
 
-func poolLabelValues(sn *leasefile.SharedNetwork, p *leasefile.Pool, extra ...string) []string {
+func poolLabelValues(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool, extra ...string) []string {
 	return append([]string{sn.Name, p.ID, p.FailoverPeer}, extra...)
 }
 
 // eachPool calls f for every pool of the configuration.
-func eachPool(cfg *leasefile.Config, f func(*leasefile.SharedNetwork, *leasefile.Pool)) {
+func eachPool(cfg *dhcpdconf.Config, f func(*dhcpdconf.SharedNetwork, *dhcpdconf.Pool)) {
 	for _, sn := range cfg.SharedNetworks {
 		for _, p := range sn.Pools {
 			f(sn, p)

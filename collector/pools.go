@@ -9,7 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
@@ -38,7 +38,7 @@ type poolsCollector struct {
 	roles      map[string]omapi.Hierarchy
 	client     *omapi.Client // the client and connection the handles and roles were learned on
 	generation uint64
-	cfg        *leasefile.Config // the configuration the handles belong to
+	cfg        *dhcpdconf.Config // the configuration the handles belong to
 
 	loaded, free *prometheus.Desc
 }
@@ -59,7 +59,7 @@ func (c *poolsCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 // probeAddress is the lease the pool's handle is learned from.
-func probeAddress(p *leasefile.Pool) netip.Addr { return p.Ranges[0].Low }
+func probeAddress(p *dhcpdconf.Pool) netip.Addr { return p.Ranges[0].Low }
 
 func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
 	cfg, err := s.Conf()
@@ -84,7 +84,7 @@ func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- promet
 		c.generation = s.OMAPI.Generation()
 
 		ids, handles = nil, nil
-		eachPool(cfg, func(_ *leasefile.SharedNetwork, p *leasefile.Pool) {
+		eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 			if h, ok := c.handles[p.ID]; ok {
 				ids, handles = append(ids, p.ID), append(handles, h)
 			}
@@ -115,7 +115,7 @@ func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- promet
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	eachPool(cfg, func(sn *leasefile.SharedNetwork, p *leasefile.Pool) {
+	eachPool(cfg, func(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 		if c.absent[p.ID] {
 			// dhcpd runs an older configuration without this pool.
 			gauge(c.loaded, 0, poolLabelValues(sn, p)...)
@@ -153,10 +153,10 @@ func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- promet
 // learnRoles reads this server's role for every failover peer the pools
 // use and that is not known yet on this connection. A peer dhcpd does not
 // know leaves its pools without free-address series.
-func (c *poolsCollector) learnRoles(ctx context.Context, cl *omapi.Client, cfg *leasefile.Config) error {
+func (c *poolsCollector) learnRoles(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Config) error {
 	var names []string
 	seen := map[string]bool{}
-	eachPool(cfg, func(_ *leasefile.SharedNetwork, p *leasefile.Pool) {
+	eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 		if _, known := c.roles[p.FailoverPeer]; p.FailoverPeer != "" && !known && !seen[p.FailoverPeer] && !c.absent[p.ID] {
 			seen[p.FailoverPeer] = true
 			names = append(names, p.FailoverPeer)
@@ -184,10 +184,10 @@ func (c *poolsCollector) learnRoles(ctx context.Context, cl *omapi.Client, cfg *
 }
 
 // learn finds the handles of pools not known yet, one lease OPEN each.
-func (c *poolsCollector) learn(ctx context.Context, cl *omapi.Client, cfg *leasefile.Config) error {
+func (c *poolsCollector) learn(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Config) error {
 	var ids []string
 	var ips []netip.Addr
-	eachPool(cfg, func(_ *leasefile.SharedNetwork, p *leasefile.Pool) {
+	eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 		if _, known := c.handles[p.ID]; !known && !c.absent[p.ID] {
 			ids, ips = append(ids, p.ID), append(ips, probeAddress(p))
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/go-kit/log"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 )
 
@@ -32,7 +33,7 @@ func labExporter(t *testing.T, p *testlab.Pair, s *testlab.Server, collectors ..
 	e, err := collector.New(collector.Options{
 		Logger:     log.NewNopLogger(),
 		OMAPI:      collector.FixedOMAPI(labClient(t, p, s)),
-		Config:     collector.NewConfigSource(s.ConfPath, "/"),
+		Config:     dhcpdconf.NewSource(s.ConfPath, "/"),
 		LeasesFile: s.LeasesPath,
 		Enabled:    enabled,
 	})

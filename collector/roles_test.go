@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi/omapitest"
 )
@@ -41,7 +42,7 @@ func TestFreeAddressOwnerFollowsRole(t *testing.T) {
 		t.Run(c.role, func(t *testing.T) {
 			f := roleFixture(t, c.primary)
 			e := f.exporter(t, collector.Options{
-				Config:  collector.NewConfigSource("testdata/roles.conf", "."),
+				Config:  dhcpdconf.NewSource("testdata/roles.conf", "."),
 				Enabled: map[string]bool{"failover": false, "pools": true},
 			})
 			got := gather(t, e)
@@ -66,7 +67,7 @@ func TestFreeAddressOwnerFollowsRole(t *testing.T) {
 func TestRoleIsReadOncePerConnection(t *testing.T) {
 	f := roleFixture(t, false)
 	e := f.exporter(t, collector.Options{
-		Config:  collector.NewConfigSource("testdata/roles.conf", "."),
+		Config:  dhcpdconf.NewSource("testdata/roles.conf", "."),
 		Enabled: map[string]bool{"failover": false, "pools": true},
 	})
 	for i := 0; i < 3; i++ {
@@ -106,7 +107,7 @@ func TestPoolPeerUnknownToDhcpd(t *testing.T) {
 	fo := f.srv.Add("pool", omapi.Values{{Name: "lease-count", Data: u32(50)}, {Name: "free-leases", Data: u32(11)}, {Name: "backup-leases", Data: u32(12)}})
 	f.srv.Add("lease", omapi.Values{{Name: "ip-address", Data: []byte{192, 0, 2, 100}}, {Name: "state", Data: u32(1)}, {Name: "pool", Data: u32(uint32(fo))}})
 	e := f.exporter(t, collector.Options{
-		Config:  collector.NewConfigSource("testdata/roles.conf", "."),
+		Config:  dhcpdconf.NewSource("testdata/roles.conf", "."),
 		Enabled: map[string]bool{"failover": false, "pools": true},
 	})
 	got := gather(t, e)
@@ -159,7 +160,7 @@ func TestBalancingSettings(t *testing.T) {
 			`dhcpd_failover_max_balance_seconds{peer="dhcp-failover"} 1800`,
 		}},
 	} {
-		e := f.exporter(t, collector.Options{Config: collector.NewConfigSource(c.conf, ".")})
+		e := f.exporter(t, collector.Options{Config: dhcpdconf.NewSource(c.conf, ".")})
 		got := gather(t, e)
 		for _, want := range c.want {
 			if !strings.Contains(got, want+"\n") {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
 )
 
@@ -44,12 +45,12 @@ func benchFiles(b *testing.B, records int) (conf, leases string) {
 }
 
 // aggregate counts every pool's addresses by state, as a scrape does.
-func aggregate(cfg *Config, db *LeaseDB) uint64 {
+func aggregate(cfg *dhcpdconf.Config, db *LeaseDB) uint64 {
 	var total uint64
 	for _, sn := range cfg.SharedNetworks {
 		for _, p := range sn.Pools {
 			var counts Counts
-			db.CountPool(p, uint32(benchNow.Unix()), &counts)
+			countPool(db, p, uint32(benchNow.Unix()), &counts)
 			total += counts[binding.Active]
 		}
 	}
@@ -66,7 +67,7 @@ func maxRSSMB() float64 {
 // then count every pool by state.
 func BenchmarkFullParse(b *testing.B) {
 	conf, leases := benchFiles(b, benchRecords())
-	cfg, err := ParseConfigFile(conf, ConfigOptions{})
+	cfg, err := dhcpdconf.ParseFile(conf, dhcpdconf.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func BenchmarkFullParse(b *testing.B) {
 // BenchmarkFullParseOneCPU is BenchmarkFullParse without the parallel split.
 func BenchmarkFullParseOneCPU(b *testing.B) {
 	conf, leases := benchFiles(b, benchRecords())
-	cfg, _ := ParseConfigFile(conf, ConfigOptions{})
+	cfg, _ := dhcpdconf.ParseFile(conf, dhcpdconf.Options{})
 	fi, _ := os.Stat(leases)
 	b.SetBytes(fi.Size())
 	b.ResetTimer()
@@ -127,7 +128,7 @@ func BenchmarkAppend1000(b *testing.B) {
 	for _, records := range []int{100000, benchRecords()} {
 		b.Run(fmt.Sprintf("file=%drecords", records), func(b *testing.B) {
 			conf, src := benchFiles(b, records)
-			cfg, _ := ParseConfigFile(conf, ConfigOptions{})
+			cfg, _ := dhcpdconf.ParseFile(conf, dhcpdconf.Options{})
 			// Work on a copy: appending would change the shared file.
 			leases := filepath.Join(b.TempDir(), "dhcpd.leases")
 			if err := copyFile(src, leases); err != nil {
@@ -184,7 +185,7 @@ func BenchmarkSpeedupVsDhcpdPools(b *testing.B) {
 		b.Skip("dhcpd-pools not installed")
 	}
 	conf, leases := benchFiles(b, benchRecords())
-	cfg, err := ParseConfigFile(conf, ConfigOptions{})
+	cfg, err := dhcpdconf.ParseFile(conf, dhcpdconf.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

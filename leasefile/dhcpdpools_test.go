@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 )
@@ -75,7 +76,7 @@ func TestDifferentialAgainstDhcpdPools(t *testing.T) {
 
 		ref := runDhcpdPools(t, conf, leases)
 		resetHidden := resetHiddenActives(l.Bytes())
-		cfg, err := ParseConfigFile(conf, ConfigOptions{})
+		cfg, err := dhcpdconf.ParseFile(conf, dhcpdconf.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +95,7 @@ func TestDifferentialAgainstDhcpdPools(t *testing.T) {
 				// The states as written, as dhcpd-pools counts them.
 				raw := writtenStates(lf.DB(), p)
 				var eff Counts
-				lf.DB().CountPool(p, uint32(o.Now.Unix()), &eff)
+				countPool(lf.DB(), p, uint32(o.Now.Unix()), &eff)
 				if eff.Total() != p.Size() {
 					t.Errorf("seed %d range %s: %d addresses counted, %d configured", seed, p.ID, eff.Total(), p.Size())
 				}
@@ -127,7 +128,7 @@ func TestDifferentialAgainstDhcpdPools(t *testing.T) {
 
 // writtenStates counts a pool's addresses by the binding state written in
 // their last record (no record: free), without dhcpd's transitions.
-func writtenStates(db *LeaseDB, p *Pool) Counts {
+func writtenStates(db *LeaseDB, p *dhcpdconf.Pool) Counts {
 	var c Counts
 	for _, r := range p.Ranges {
 		for a := r.Low; a.Compare(r.High) <= 0; a = a.Next() {

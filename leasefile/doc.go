@@ -1,9 +1,14 @@
-// Package leasefile reads the two files ISC dhcpd 4.x keeps on disk: its
-// configuration (dhcpd.conf, with includes) and its lease database
-// (dhcpd.leases). Both share dhcpd's lexical rules (common/conflex.c), so one
-// tokenizer serves both parsers.
+// Package leasefile reads ISC dhcpd 4.x's lease database, dhcpd.leases, and
+// counts addresses by the binding state dhcpd holds them in now
+// (docs/lease-states.md has every rule with its dhcpd source lines).
+// LeaseFile follows the file across dhcpd's appends and rewrites, reading
+// only what was appended; LeaseDB keeps the last record of every address
+// and counts a range of addresses (CountRange) in a pool with or without
+// failover.
 //
-// The package knows nothing of Prometheus or OMAPI: it turns files into plain
-// models. Errors name the file and line. Secrets found in key statements are
-// held in a Secret, which never prints its contents.
+// It knows nothing of Prometheus, OMAPI or dhcpd.conf: a caller gives it
+// the ranges to count (dhcpdconf reads them). It uses only the standard
+// library, dhcpd's binding states (binding) and the lexer it shares with
+// dhcpdconf (internal/conflex, after dhcpd's common/conflex.c). Errors name
+// the file and line.
 package leasefile

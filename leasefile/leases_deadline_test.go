@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 )
 
 // A FIFO, a device or a directory at the path is refused at once, with an
@@ -217,7 +218,7 @@ func TestConcurrentUpdatesAndCounts(t *testing.T) {
 	os.WriteFile(path, nil, 0o644)
 	lf := NewLeaseFile(path)
 	lf.chunk = 512
-	pool := &Pool{Ranges: []Range{{Low: netip.MustParseAddr("10.0.0.0"), High: netip.MustParseAddr("10.0.3.255")}}}
+	pool := &dhcpdconf.Pool{Ranges: []dhcpdconf.Range{{Low: netip.MustParseAddr("10.0.0.0"), High: netip.MustParseAddr("10.0.3.255")}}}
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for w := 0; w < 4; w++ {
@@ -239,7 +240,7 @@ func TestConcurrentUpdatesAndCounts(t *testing.T) {
 				}
 				lf.ReadDB(func(db *LeaseDB) {
 					var c Counts
-					db.CountPool(pool, uint32(testNow.Unix()), &c)
+					countPool(db, pool, uint32(testNow.Unix()), &c)
 					if c.Total() != 1024 {
 						t.Errorf("counted %d addresses", c.Total())
 					}

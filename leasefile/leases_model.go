@@ -273,23 +273,21 @@ func (db *LeaseDB) get(ip uint32) (Lease, bool) {
 	return l, true
 }
 
-// CountPool adds to counts the bucket of every address of the pool as dhcpd
-// holds it at now (Lease.Effective, Lease.Bucket): whether the pool has a
-// failover peer changes where ended leases go. Addresses without a record
-// are free (dhcpd writes no record for an address never used).
-func (db *LeaseDB) CountPool(p *Pool, now uint32, counts *Counts) {
+// CountRange adds to counts the bucket of every address from low to high
+// (both included, low <= high, IPv4) as dhcpd holds it at now in a pool
+// with or without a failover peer (Lease.Effective, Lease.Bucket): failover
+// changes where ended leases go. Addresses without a record are free (dhcpd
+// writes no record for an address never used). A pool's count is the sum
+// over its ranges, each counted with the pool's failover flag.
+func (db *LeaseDB) CountRange(low, high netip.Addr, failover bool, now uint32, counts *Counts) {
 	tbl := &bucketTable[0]
-	if p.FailoverPeer != "" {
+	if failover {
 		tbl = &bucketTable[1]
 	}
-	limit := min(now, NeverTime-1)
-	for _, r := range p.Ranges {
-		db.countRange(r, tbl, limit, counts)
-	}
+	db.countRange(addrUint32(low), addrUint32(high), tbl, min(now, NeverTime-1), counts)
 }
 
-func (db *LeaseDB) countRange(r Range, tbl *[256]Bucket, limit uint32, counts *Counts) {
-	lo, hi := addrUint32(r.Low), addrUint32(r.High)
+func (db *LeaseDB) countRange(lo, hi uint32, tbl *[256]Bucket, limit uint32, counts *Counts) {
 	for ip := uint64(lo); ip <= uint64(hi); {
 		c := db.chunks[uint32(ip)>>8]
 		end := min(uint64(hi), ip|0xff) // last address of this /24 within the range
@@ -332,4 +330,13 @@ func (db *LeaseDB) merge(other *LeaseDB) {
 			c.rec[i], c.ends[i] = b, oc.ends[i]
 		}
 	}
+}
+
+func uint32Addr(v uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func addrUint32(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
@@ -315,12 +316,12 @@ func TestLabSeedAndCountPool(t *testing.T) {
 	if res.Malformed != 0 || res.Records != 101 {
 		t.Fatalf("%+v", res)
 	}
-	r := Range{Low: netip.MustParseAddr("192.0.2.100"), High: netip.MustParseAddr("192.0.2.199")}
-	fo := &Pool{FailoverPeer: "dhcp-failover", Ranges: []Range{r}}
-	plain := &Pool{Ranges: []Range{r}}
-	count := func(p *Pool, at time.Time) Counts {
+	r := dhcpdconf.Range{Low: netip.MustParseAddr("192.0.2.100"), High: netip.MustParseAddr("192.0.2.199")}
+	fo := &dhcpdconf.Pool{FailoverPeer: "dhcp-failover", Ranges: []dhcpdconf.Range{r}}
+	plain := &dhcpdconf.Pool{Ranges: []dhcpdconf.Range{r}}
+	count := func(p *dhcpdconf.Pool, at time.Time) Counts {
 		var c Counts
-		lf.DB().CountPool(p, uint32(at.Unix()), &c)
+		countPool(lf.DB(), p, uint32(at.Unix()), &c)
 		if c.Total() != 100 {
 			t.Errorf("%d addresses counted, want 100: %v", c.Total(), c)
 		}
@@ -346,9 +347,9 @@ func TestLabSeedAndCountPool(t *testing.T) {
 	check("failover, later", count(fo, later), map[Bucket]uint64{Bucket(binding.Free): 70, Bucket(binding.Backup): 16, Bucket(binding.Expired): 6, Bucket(binding.Abandoned): 4, Bucket(binding.Released): 4})
 	check("no failover, later", count(plain, later), map[Bucket]uint64{Bucket(binding.Free): 96, Bucket(binding.Abandoned): 4})
 	// Addresses without records are free, across /24 boundaries.
-	span := &Pool{FailoverPeer: "dhcp-failover", Ranges: []Range{{Low: netip.MustParseAddr("192.0.1.250"), High: netip.MustParseAddr("192.0.3.5")}}}
+	span := &dhcpdconf.Pool{FailoverPeer: "dhcp-failover", Ranges: []dhcpdconf.Range{{Low: netip.MustParseAddr("192.0.1.250"), High: netip.MustParseAddr("192.0.3.5")}}}
 	var c Counts
-	lf.DB().CountPool(span, uint32(testNow.Unix()), &c)
+	countPool(lf.DB(), span, uint32(testNow.Unix()), &c)
 	if c.Total() != 6+256+6 || c[binding.Free] != 6+256+6-80 {
 		t.Errorf("span: %v", c)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
@@ -61,7 +62,7 @@ func TestRealDhcpdLeaseStates(t *testing.T) {
 	// with the seed).
 	p := testlab.StartPair(t, testlab.PairOptions{Start: "primary", Extra: plainSubnet, PrimaryLeases: []byte(seed.String())})
 	started := time.Now()
-	cfg, err := ParseConfigFile(p.Primary.ConfPath, ConfigOptions{})
+	cfg, err := dhcpdconf.ParseFile(p.Primary.ConfPath, dhcpdconf.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestRealDhcpdLeaseStates(t *testing.T) {
 		for _, pool := range sn.Pools {
 			pools++
 			var counts Counts
-			lf.DB().CountPool(pool, at, &counts)
+			countPool(lf.DB(), pool, at, &counts)
 			var notCounted [binding.Backup + 1]uint64
 			for _, r := range pool.Ranges {
 				for a := r.Low; a.Compare(r.High) <= 0; a = a.Next() {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 )
 
@@ -157,7 +158,7 @@ func TestEffective(t *testing.T) {
 	}
 }
 
-// TestCountPoolMatchesEffective: the look-up table CountPool uses gives
+// TestCountPoolMatchesEffective: the look-up table CountRange uses gives
 // Effective's bucket for every packed lease, due or not, and unrecorded
 // addresses are free.
 func TestCountPoolMatchesEffective(t *testing.T) {
@@ -182,17 +183,17 @@ func TestCountPoolMatchesEffective(t *testing.T) {
 			}
 		}
 	}
-	r := Range{Low: uint32Addr(10 << 24), High: uint32Addr(ip + 99)} // 100 addresses without a record
+	r := dhcpdconf.Range{Low: uint32Addr(10 << 24), High: uint32Addr(ip + 99)} // 100 addresses without a record
 	for fo := range want {
 		want[fo][binding.Free] += 100
-		p := &Pool{Ranges: []Range{r}}
+		p := &dhcpdconf.Pool{Ranges: []dhcpdconf.Range{r}}
 		if fo == 1 {
 			p.FailoverPeer = "fo"
 		}
 		var got Counts
-		db.CountPool(p, now, &got)
+		countPool(db, p, now, &got)
 		if got != want[fo] {
-			t.Errorf("failover %v: CountPool %v, Effective %v", fo == 1, got, want[fo])
+			t.Errorf("failover %v: CountRange %v, Effective %v", fo == 1, got, want[fo])
 		}
 	}
 }

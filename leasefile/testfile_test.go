@@ -2,13 +2,17 @@ package leasefile
 
 import (
 	"context"
-	"net/netip"
-	"os"
+
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 )
-
-func readFile(name string) ([]byte, error) { return os.ReadFile(name) }
-
-func ip(s string) netip.Addr { return netip.MustParseAddr(s) }
 
 // bg is the context of updates that need no deadline.
 var bg = context.Background()
+
+// countPool counts a pool of dhcpd.conf as the leases collector does:
+// every range, with the pool's failover flag.
+func countPool(db *LeaseDB, p *dhcpdconf.Pool, now uint32, counts *Counts) {
+	for _, r := range p.Ranges {
+		db.CountRange(r.Low, r.High, p.FailoverPeer != "", now, counts)
+	}
+}

@@ -139,7 +139,7 @@ func FuzzTokenizer(f *testing.F) {
 	for _, s := range []string{"lease 1.2.3.4 { uid \"\\001x\"; }", "# c\n\"a\\\"b\"", "a-b_c 0x1f :;{}", "_a\n\"\\x4", "key k { secret a+/b==; }"} {
 		f.Add([]byte(s))
 	}
-	for _, name := range []string{"../../leasefile/testdata/primary.conf", "../../leasefile/testdata/secondary.conf", "../../leasefile/testdata/primary.leases.seed"} {
+	for _, name := range []string{"../../dhcpdconf/testdata/primary.conf", "../../dhcpdconf/testdata/secondary.conf", "../../leasefile/testdata/primary.leases.seed"} {
 		if b, err := os.ReadFile(name); err == nil {
 			f.Add(b)
 		}

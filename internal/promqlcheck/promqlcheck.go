@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
@@ -82,7 +83,7 @@ func ExporterMetricNames(tb testing.TB) map[string]bool {
 	}
 	e, err := collector.New(collector.Options{
 		Logger: log.NewNopLogger(), OMAPI: collector.FixedOMAPI(omapi.NewClient(omapi.Config{Address: "127.0.0.1:1"})),
-		Config: collector.NewConfigSource("/nonexistent", "/"), LeasesFile: "/nonexistent", Enabled: on,
+		Config: dhcpdconf.NewSource("/nonexistent", "/"), LeasesFile: "/nonexistent", Enabled: on,
 	})
 	if err != nil {
 		tb.Fatal(err)

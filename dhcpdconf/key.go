@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 import "github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 
@@ -9,7 +9,7 @@ import "github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 // reading a key block quotes any token from inside the block: messages name
 // the key (which stands before the '{') and the line, never what was found.
 // (dhcpd itself is less careful: parse_base64 prints the rest of a bad
-// secret.) Key.Secret prints as "<redacted>" (config_model.go).
+// secret.) Key.Secret prints as "<redacted>" (model.go).
 
 // key parses a key declaration whose `key` token t was read. It may appear
 // in any scope; dhcpd enters every key into one global table, where a

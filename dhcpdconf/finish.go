@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 // finish builds the model's lists once every file is read: the shared
 // networks dhcpd -4 would enter, with their pools in dhcpd's order.

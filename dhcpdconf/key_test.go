@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 import (
 	"fmt"
@@ -28,7 +28,7 @@ var keyCases = []struct {
 
 func TestKeys(t *testing.T) {
 	for _, c := range keyCases {
-		cfg, err := ParseConfig("k.conf", []byte(c.conf), ConfigOptions{})
+		cfg, err := Parse("k.conf", []byte(c.conf), Options{})
 		if err != nil {
 			t.Errorf("%s: %v", c.conf, err)
 			continue
@@ -179,7 +179,7 @@ func TestKeyErrorsNeverShowTheSecret(t *testing.T) {
 	}
 	for _, b := range bodies {
 		conf := strings.ReplaceAll(strings.ReplaceAll(b, "%s", secret), "%a", alg)
-		_, err := ParseConfig("k.conf", []byte(conf), ConfigOptions{})
+		_, err := Parse("k.conf", []byte(conf), Options{})
 		if err == nil {
 			continue // some deletions leave a valid block
 		}

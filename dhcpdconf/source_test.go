@@ -1,4 +1,4 @@
-package collector_test
+package dhcpdconf_test
 
 import (
 	"context"
@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
+	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 )
 
 const goodConf = "subnet 10.0.0.0 netmask 255.255.255.0 { pool { range 10.0.0.10 10.0.0.19; } }\n"
 
-func loadCtx(t *testing.T, c *collector.ConfigSource, d time.Duration) (time.Duration, error, bool) {
+func loadCtx(t *testing.T, c *dhcpdconf.Source, d time.Duration) (time.Duration, error, bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -29,7 +29,7 @@ func loadCtx(t *testing.T, c *collector.ConfigSource, d time.Duration) (time.Dur
 func TestConfigTypoKeepsLastGood(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dhcpd.conf")
 	os.WriteFile(path, []byte(goodConf), 0o644)
-	c := collector.NewConfigSource(path, "/")
+	c := dhcpdconf.NewSource(path, "/")
 	ctx := context.Background()
 	first, err := c.Load(ctx)
 	if err != nil || len(first.SharedNetworks) != 1 {
@@ -66,7 +66,7 @@ func TestConfigTypoKeepsLastGood(t *testing.T) {
 // picked up once it appears, without a restart.
 func TestConfigAppearsLater(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dhcpd.conf")
-	c := collector.NewConfigSource(path, "/")
+	c := dhcpdconf.NewSource(path, "/")
 	if cfg, err := c.Load(context.Background()); cfg != nil || err == nil {
 		t.Fatalf("missing file: %v %v", cfg, err)
 	}
@@ -83,7 +83,7 @@ func TestConfigReadBoundedByDeadline(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "dhcpd.conf")
 	os.WriteFile(path, []byte(goodConf), 0o644)
-	c := collector.NewConfigSource(path, "/")
+	c := dhcpdconf.NewSource(path, "/")
 	if _, err, _ := loadCtx(t, c, time.Second); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 import (
 	"os"
@@ -23,8 +23,8 @@ import (
 // what dhcpd refuses only after parsing: an address declared twice, a
 // failover peer no pool names, an omapi-key naming no key.
 
-// ConfigOptions configure ParseConfigFile and ParseConfig.
-type ConfigOptions struct {
+// Options configure ParseFile and Parse.
+type Options struct {
 	// WorkDir is the directory relative include paths are resolved against.
 	// dhcpd opens `include "path";` relative to its own current working
 	// directory (not the including file), and it reads its config before
@@ -34,19 +34,19 @@ type ConfigOptions struct {
 	readFile func(path string) ([]byte, error) // reads included files; os.ReadFile when nil (tests replace it)
 }
 
-// ParseConfigFile reads dhcpd.conf and every file it includes.
-func ParseConfigFile(path string, opts ConfigOptions) (*Config, error) {
+// ParseFile reads dhcpd.conf and every file it includes.
+func ParseFile(path string, opts Options) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseConfig(path, data, opts)
+	return Parse(path, data, opts)
 }
 
-// ParseConfig parses configuration text. name is used in positions and
+// Parse parses configuration text. name is used in positions and
 // errors; included files are still read from disk. Every error it returns
 // is an *Error with a position.
-func ParseConfig(name string, data []byte, opts ConfigOptions) (*Config, error) {
+func Parse(name string, data []byte, opts Options) (*Config, error) {
 	if opts.WorkDir == "" {
 		opts.WorkDir = "/"
 	}
@@ -99,7 +99,7 @@ type scope struct {
 }
 
 type confParser struct {
-	opts      ConfigOptions
+	opts      Options
 	cfg       *Config
 	including []string // files being parsed, outermost first, against include loops
 	shared    []*sharedBuild

@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 import (
 	"os"
@@ -50,7 +50,7 @@ include "conf.d/hosts.conf";
 		"main-allow-pool.conf":   "subnet 10.0.0.0 netmask 255.255.255.0 {\n pool { range 10.0.0.1; }\n pool { include \"conf.d/allow-pool.conf\"; range 10.0.0.2; }\n}\n",
 	})
 	main := filepath.Join(dir, "main.conf")
-	cfg, err := ParseConfigFile(main, ConfigOptions{WorkDir: dir})
+	cfg, err := ParseFile(main, Options{WorkDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ include "conf.d/hosts.conf";
 		{"conf.d/self.conf", dir, filepath.Join(dir, "conf.d/self.conf") + ":1: include loop: " + filepath.Join(dir, "conf.d/self.conf") + " includes itself"},
 	}
 	for _, c := range errorCases {
-		_, err := ParseConfigFile(filepath.Join(dir, c.file), ConfigOptions{WorkDir: c.workDir})
+		_, err := ParseFile(filepath.Join(dir, c.file), Options{WorkDir: c.workDir})
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%s:\n got %v\nwant %s...", c.file, err, c.want)
 		}
@@ -88,7 +88,7 @@ include "conf.d/hosts.conf";
 	// Statements included into a pool are the pool's own, permits included
 	// (dhcpd reads them with parse_statement), so that pool is not merged.
 	for _, name := range []string{"main-in-pool.conf", "main-allow-pool.conf"} {
-		cfg, err := ParseConfigFile(filepath.Join(dir, name), ConfigOptions{WorkDir: dir})
+		cfg, err := ParseFile(filepath.Join(dir, name), Options{WorkDir: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ include "conf.d/hosts.conf";
 }
 
 func TestParseConfigFileMissing(t *testing.T) {
-	if _, err := ParseConfigFile(filepath.Join(t.TempDir(), "none.conf"), ConfigOptions{}); err == nil || !os.IsNotExist(err) {
+	if _, err := ParseFile(filepath.Join(t.TempDir(), "none.conf"), Options{}); err == nil || !os.IsNotExist(err) {
 		t.Errorf("missing file: %v", err)
 	}
 }

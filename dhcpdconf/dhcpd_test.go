@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 // Checks of the dhcpd.conf parser against a real dhcpd 4.4.3
 // (isc-dhcp-server): the cases marked [live] in configErrorCases must be
@@ -45,7 +45,7 @@ func TestRealDhcpdRefuses(t *testing.T) {
 			t.Errorf("dhcpd accepts what the parser refuses:\n%s", c.conf)
 			continue
 		}
-		_, perr := ParseConfig("test.conf", []byte(c.conf), ConfigOptions{})
+		_, perr := Parse("test.conf", []byte(c.conf), Options{})
 		// dhcpd names the line of the last token it read, which can be
 		// before the one at fault, never after it.
 		if m := dhcpdLine.FindSubmatch(out); m != nil && perr != nil {
@@ -74,7 +74,7 @@ func TestRealDhcpdAccepts(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "dhcpd.conf")
 	for _, conf := range confs {
-		if _, err := ParseConfig("test.conf", []byte(conf), ConfigOptions{}); err != nil {
+		if _, err := Parse("test.conf", []byte(conf), Options{}); err != nil {
 			t.Errorf("%v:\n%s", err, conf)
 		}
 		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
@@ -117,7 +117,7 @@ func TestRealDhcpdPools(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			p := testlab.StartPair(t, testlab.PairOptions{Start: "primary", Subnet: livePoolConf(c.conf), PrimaryLeases: []byte{}})
-			cfg, err := ParseConfigFile(p.Primary.ConfPath, ConfigOptions{})
+			cfg, err := ParseFile(p.Primary.ConfPath, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

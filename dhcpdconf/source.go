@@ -1,20 +1,16 @@
-package collector
+package dhcpdconf
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/go-kit/log"
-	"github.com/go-kit/log/level"
-
-	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
 )
 
-// ConfigSource reads dhcpd.conf and re-reads it only when one of the files it
+// Source reads dhcpd.conf and re-reads it only when one of the files it
 // consists of changed (size, modification time, device or inode), so a scrape
 // costs a few stat calls, not a parse.
 //
@@ -27,39 +23,40 @@ import (
 // as its context allows: a hung file system cannot hold a scrape past its
 // deadline. At most one read runs at a time; callers arriving meanwhile wait
 // for that one.
-type ConfigSource struct {
+type Source struct {
 	path    string
 	workDir string
 	// Logger receives the configuration's warnings (statements dhcpd would
 	// refuse) and reload failures; nil: not logged.
-	Logger log.Logger
+	Logger *slog.Logger
 
 	mu         sync.Mutex
-	good       *leasefile.Config // the last configuration that parsed
-	goodAt     time.Time         // when it was read
-	generation uint64            // successful reads so far
-	lastErr    error             // of the latest completed read; nil when the files parse as they are
-	loggedErr  string            // lastErr as last logged, so a lasting failure is logged once
-	stamps     []fileStamp       // of good's files; nil: read again on the next Load
-	reading    chan struct{}     // closed when the read in progress ends; nil when none runs
+	good       *Config       // the last configuration that parsed
+	goodAt     time.Time     // when it was read
+	generation uint64        // successful reads so far
+	lastErr    error         // of the latest completed read; nil when the files parse as they are
+	loggedErr  string        // lastErr as last logged, so a lasting failure is logged once
+	stamps     []Stamp       // of good's files; nil: read again on the next Load
+	reading    chan struct{} // closed when the read in progress ends; nil when none runs
 }
 
-// fileStamp tells whether a file changed: its content (size, mtime), its
+// Stamp tells whether a file changed: its content (size, mtime), its
 // identity (device, inode: replaced by rename) or its owner and permissions
-// (ctime: a chmod that makes it readable).
-type fileStamp struct {
+// (ctime: a chmod that makes it readable). Stamps compare with ==.
+type Stamp struct {
 	path         string
 	size         int64
 	mtime, ctime time.Time
 	dev, inode   uint64
 }
 
-func stampOf(path string) (fileStamp, error) {
+// StampOf stamps the file at path as it is now.
+func StampOf(path string) (Stamp, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return fileStamp{}, err
+		return Stamp{}, err
 	}
-	s := fileStamp{path: path, size: fi.Size(), mtime: fi.ModTime()}
+	s := Stamp{path: path, size: fi.Size(), mtime: fi.ModTime()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		s.dev, s.inode = uint64(st.Dev), st.Ino //nolint:unconvert // Stat_t.Dev is not a uint64 on every platform
 		s.ctime = time.Unix(st.Ctim.Unix())
@@ -67,14 +64,14 @@ func stampOf(path string) (fileStamp, error) {
 	return s, nil
 }
 
-// NewConfigSource reads path on first use; relative includes resolve against
+// NewSource reads path on first use; relative includes resolve against
 // workDir, the directory dhcpd was started in.
-func NewConfigSource(path, workDir string) *ConfigSource {
-	return &ConfigSource{path: path, workDir: workDir}
+func NewSource(path, workDir string) *Source {
+	return &Source{path: path, workDir: workDir}
 }
 
 // Path is the main configuration file.
-func (c *ConfigSource) Path() string { return c.path }
+func (c *Source) Path() string { return c.path }
 
 // Load returns the last configuration that parsed (nil if none ever did)
 // and the error of the latest read, nil when the files as they are now
@@ -82,7 +79,7 @@ func (c *ConfigSource) Path() string { return c.path }
 // failed read on every call. When ctx ends before the read does, Load
 // returns at once with the last good configuration and an error that says
 // so; the read goes on and a later Load gets its result.
-func (c *ConfigSource) Load(ctx context.Context) (*leasefile.Config, error) {
+func (c *Source) Load(ctx context.Context) (*Config, error) {
 	c.mu.Lock()
 	if c.reading == nil {
 		done := make(chan struct{})
@@ -105,7 +102,7 @@ func (c *ConfigSource) Load(ctx context.Context) (*leasefile.Config, error) {
 
 // LastReload reports whether the latest read parsed and when the
 // configuration in use was read (zero if none ever parsed).
-func (c *ConfigSource) LastReload() (ok bool, goodAt time.Time) {
+func (c *Source) LastReload() (ok bool, goodAt time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lastErr == nil && c.good != nil, c.goodAt
@@ -113,7 +110,7 @@ func (c *ConfigSource) LastReload() (ok bool, goodAt time.Time) {
 
 // Generation counts the successful reads: it changes whenever Load starts
 // returning another configuration.
-func (c *ConfigSource) Generation() uint64 {
+func (c *Source) Generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.generation
@@ -121,7 +118,7 @@ func (c *ConfigSource) Generation() uint64 {
 
 // refresh reads the files again if they changed since the last good read,
 // or if the last read failed, and records the outcome.
-func (c *ConfigSource) refresh(done chan struct{}) {
+func (c *Source) refresh(done chan struct{}) {
 	defer func() {
 		c.mu.Lock()
 		c.reading = nil
@@ -135,11 +132,11 @@ func (c *ConfigSource) refresh(done chan struct{}) {
 		return
 	}
 	begin := time.Now()
-	cfg, err := leasefile.ParseConfigFile(c.path, leasefile.ConfigOptions{WorkDir: c.workDir})
-	var newStamps []fileStamp
+	cfg, err := ParseFile(c.path, Options{WorkDir: c.workDir})
+	var newStamps []Stamp
 	if err == nil {
 		for _, f := range cfg.Files {
-			s, serr := stampOf(f)
+			s, serr := StampOf(f)
 			if serr != nil {
 				// Changed under us: read again next time.
 				newStamps = nil
@@ -155,9 +152,9 @@ func (c *ConfigSource) refresh(done chan struct{}) {
 		c.lastErr = err
 		if c.Logger != nil && err.Error() != c.loggedErr {
 			if c.good != nil {
-				level.Error(c.Logger).Log("msg", "dhcpd.conf no longer parses; keeping the configuration read before (dhcpd, too, runs what it read at its start) until it does", "err", err, "in_use_since", c.goodAt.Format(time.RFC3339))
+				c.Logger.Error("dhcpd.conf no longer parses; keeping the configuration read before (dhcpd, too, runs what it read at its start) until it does", "err", err, "in_use_since", c.goodAt.Format(time.RFC3339))
 			} else {
-				level.Error(c.Logger).Log("msg", "cannot read dhcpd.conf; what needs it waits until it can be read", "err", err)
+				c.Logger.Error("cannot read dhcpd.conf; what needs it waits until it can be read", "err", err)
 			}
 		}
 		c.loggedErr = err.Error()
@@ -165,19 +162,19 @@ func (c *ConfigSource) refresh(done chan struct{}) {
 	}
 	if c.Logger != nil {
 		if c.lastErr != nil && c.good != nil {
-			level.Info(c.Logger).Log("msg", "dhcpd.conf parses again", "file", c.path)
+			c.Logger.Info("dhcpd.conf parses again", "file", c.path)
 		}
 		for _, w := range cfg.Warnings {
-			level.Warn(c.Logger).Log("msg", "dhcpd would refuse this configuration", "file", c.path, "warning", w)
+			c.Logger.Warn("dhcpd would refuse this configuration", "file", c.path, "warning", w)
 		}
 	}
 	c.good, c.goodAt, c.lastErr, c.loggedErr, c.stamps = cfg, begin, nil, "", newStamps
 	c.generation++
 }
 
-func changed(stamps []fileStamp) bool {
+func changed(stamps []Stamp) bool {
 	for _, old := range stamps {
-		now, err := stampOf(old.path)
+		now, err := StampOf(old.path)
 		if err != nil || now != old {
 			return true
 		}

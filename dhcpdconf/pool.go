@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 import "github.com/dhcpd-exporter/dhcpd_exporter/internal/conflex"
 

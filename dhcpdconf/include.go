@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 import (
 	"path/filepath"
@@ -11,7 +11,7 @@ import (
 // include reads `include "path";` and parses that file in the current scope,
 // as dhcpd does (confpars.c:379-391 calls read_conf_file with the current
 // group and declaration type). The path is opened relative to dhcpd's working
-// directory, ConfigOptions.WorkDir, not to the including file.
+// directory, Options.WorkDir, not to the including file.
 //
 // skipping is set for an include inside a block the parser skips (a host,
 // class, if, ...): the file's statements are skipped as well, but it is

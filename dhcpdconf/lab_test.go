@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 import (
 	"encoding/base64"
@@ -20,7 +20,7 @@ func TestLabConfigs(t *testing.T) {
 		{"testdata/primary.conf", 7911, RolePrimary, "192.0.2.1", "192.0.2.2", 647, 847, 10, 128, true},
 		{"testdata/secondary.conf", 7912, RoleSecondary, "192.0.2.2", "192.0.2.1", 847, 647, -1, -1, false},
 	} {
-		cfg, err := ParseConfigFile(c.file, ConfigOptions{})
+		cfg, err := ParseFile(c.file, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

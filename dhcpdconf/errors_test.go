@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 import (
 	"errors"
@@ -101,7 +101,7 @@ var configErrorCases = []struct{ conf, want string }{
 func TestConfigErrors(t *testing.T) {
 	for _, c := range configErrorCases {
 		want := strings.TrimSuffix(c.want, " [live]")
-		_, err := ParseConfig("test.conf", []byte(c.conf), ConfigOptions{WorkDir: "."})
+		_, err := Parse("test.conf", []byte(c.conf), Options{WorkDir: "."})
 		if err == nil || err.Error() != want {
 			t.Errorf("%q:\n got %v\nwant %s", c.conf, err, want)
 		}

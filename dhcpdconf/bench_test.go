@@ -1,4 +1,4 @@
-package leasefile
+package dhcpdconf
 
 import (
 	"fmt"
@@ -31,7 +31,7 @@ host h%d { hardware ethernet 02:00:00:%02x:%02x:01; fixed-address 10.%d.%d.5; }
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		cfg, err := ParseConfig("bench.conf", src, ConfigOptions{})
+		cfg, err := Parse("bench.conf", src, Options{})
 		if err != nil || len(cfg.SharedNetworks) != 5000 {
 			b.Fatal(err)
 		}

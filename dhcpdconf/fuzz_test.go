@@ -1,10 +1,11 @@
-package leasefile
+package dhcpdconf
 
 import (
 	"bytes"
 	"errors"
 	"io/fs"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -19,7 +20,7 @@ var fuzzIncludes = map[string]string{
 
 func FuzzParseConfig(f *testing.F) {
 	for _, name := range []string{"testdata/primary.conf", "testdata/secondary.conf"} {
-		if b, err := readFile(name); err == nil {
+		if b, err := os.ReadFile(name); err == nil {
 			f.Add(b)
 		}
 	}
@@ -28,14 +29,14 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("subnet 10.0.0.0 netmask 255.255.255.0 { include \"a.conf\"; include \"key.conf\"; range 10.0.0.205 10.0.0.220; } include \"loop.conf\";"))
 	f.Add([]byte("shared-network s { subnet 10.0.0.0 netmask 255.255.0.0 { } subnet 10.0.1.0 netmask 255.255.255.0 { } group { subnet 10.1.0.0 netmask 255.255.255.0 { range 10.1.0.1; } } pool { deny after never; range 10.0.1.5 10.0.2.5; } }"))
 	f.Add([]byte("host h { key x { secret \"YQ==\"; algorithm a; } } if a { } else { } subnet6 2001:db8::/64 { } failover peer x state { }"))
-	opts := ConfigOptions{WorkDir: "/etc/dhcp", readFile: func(path string) ([]byte, error) {
+	opts := Options{WorkDir: "/etc/dhcp", readFile: func(path string) ([]byte, error) {
 		if text, ok := fuzzIncludes[path]; ok {
 			return []byte(text), nil
 		}
 		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrNotExist}
 	}}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		cfg, err := ParseConfig("fuzz.conf", src, opts)
+		cfg, err := Parse("fuzz.conf", src, opts)
 		if err != nil {
 			var perr *Error
 			if !errors.As(err, &perr) || perr.Pos.File == "" || perr.Pos.Line < 1 {

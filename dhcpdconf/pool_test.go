@@ -1,7 +1,8 @@
-package leasefile
+package dhcpdconf
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -35,7 +36,7 @@ func poolSummary(cfg *Config) string {
 
 func mustParse(t *testing.T, conf string) *Config {
 	t.Helper()
-	cfg, err := ParseConfig("test.conf", []byte(conf), ConfigOptions{})
+	cfg, err := Parse("test.conf", []byte(conf), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,3 +372,5 @@ func TestClaimedAddrs(t *testing.T) {
 		}
 	}
 }
+
+func ip(s string) netip.Addr { return netip.MustParseAddr(s) }

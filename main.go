@@ -26,6 +26,7 @@ import (
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapiconf"
 )
 
 const exporterName = "dhcpd_exporter"
@@ -76,7 +77,7 @@ func main() {
 	config := dhcpdconf.NewSource(*configFile, *workDir)
 	config.Logger = slogger
 	conf, _ := config.Load(context.Background())
-	omapiSource := collector.NewOMAPIFromConfig(*omapiAddress, *omapiKeyFile, logger, nil)
+	omapiSource := omapiconf.NewSource(*omapiAddress, *omapiKeyFile, slogger, nil)
 
 	var probes []netip.Addr
 	for _, a := range *probeAddrs {

@@ -13,6 +13,7 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapiconf"
 )
 
 // manyPoolsExporter starts a lone primary with the lab's 2 pools plus n
@@ -22,7 +23,7 @@ func manyPoolsExporter(tb testing.TB, n int) (*testlab.Pair, *collector.Exporter
 	cl := labClient(tb, p, p.Primary)
 	e, err := collector.New(collector.Options{
 		Logger:  log.NewNopLogger(),
-		OMAPI:   collector.FixedOMAPI(cl),
+		OMAPI:   omapiconf.NewFixed(cl),
 		Config:  dhcpdconf.NewSource(p.Primary.ConfPath, "/"),
 		Enabled: map[string]bool{"failover": true, "pools": true, "leases": false},
 	})

@@ -95,6 +95,16 @@ func DefaultEnabled(name string) bool { return registry[name].defaultEnabled }
 // NeedsOMAPI reports whether a collector talks to dhcpd over OMAPI.
 func NeedsOMAPI(name string) bool { return registry[name].needsOMAPI }
 
+// OMAPI gives a scrape its OMAPI client: an *omapiconf.Source, which
+// follows the flags and dhcpd.conf, or an *omapiconf.Fixed.
+type OMAPI interface {
+	// Client returns the client to use in this scrape, given dhcpd.conf as
+	// loaded for it (nil when none was ever read), or why there is none.
+	Client(conf *dhcpdconf.Config) (*omapi.Client, error)
+	// Stats adds up the counters of every client handed out so far.
+	Stats() omapi.Stats
+}
+
 // Options configure an Exporter.
 type Options struct {
 	Logger log.Logger

@@ -22,6 +22,7 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi/omapitest"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapiconf"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -52,7 +53,7 @@ func newFixtureWith(t *testing.T, failoverState omapi.Values) *fixture {
 
 func (f *fixture) exporter(t *testing.T, opts collector.Options) *collector.Exporter {
 	t.Helper()
-	opts.OMAPI = collector.FixedOMAPI(f.cl)
+	opts.OMAPI = omapiconf.NewFixed(f.cl)
 	if opts.Config == nil {
 		opts.Config = dhcpdconf.NewSource("testdata/dhcpd.conf", ".")
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapiconf"
 )
 
 // hostileServer accepts OMAPI connections and answers each with behave.
@@ -73,7 +74,7 @@ func TestHostileServersEndWithinBudget(t *testing.T) {
 			addr := hostileServer(t, c.behave)
 			key, _ := omapi.NewKey("omapi_key", "hmac-md5", secret)
 			e, err := collector.New(collector.Options{
-				OMAPI:   collector.FixedOMAPI(omapi.NewClient(omapi.Config{Address: addr, Key: key})),
+				OMAPI:   omapiconf.NewFixed(omapi.NewClient(omapi.Config{Address: addr, Key: key})),
 				Config:  dhcpdconf.NewSource("testdata/dhcpd.conf", "."),
 				Enabled: map[string]bool{"failover": true, "pools": true, "leases": false, "probe": false},
 			})

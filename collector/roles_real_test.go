@@ -19,6 +19,7 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapiconf"
 )
 
 // labExporter is an in-process exporter for one lab server.
@@ -32,7 +33,7 @@ func labExporter(t *testing.T, p *testlab.Pair, s *testlab.Server, collectors ..
 	}
 	e, err := collector.New(collector.Options{
 		Logger:     log.NewNopLogger(),
-		OMAPI:      collector.FixedOMAPI(labClient(t, p, s)),
+		OMAPI:      omapiconf.NewFixed(labClient(t, p, s)),
 		Config:     dhcpdconf.NewSource(s.ConfPath, "/"),
 		LeasesFile: s.LeasesPath,
 		Enabled:    enabled,

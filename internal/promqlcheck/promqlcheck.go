@@ -21,6 +21,7 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapiconf"
 )
 
 // Expr is an expression to check, and where it comes from.
@@ -82,7 +83,7 @@ func ExporterMetricNames(tb testing.TB) map[string]bool {
 		on[n] = true
 	}
 	e, err := collector.New(collector.Options{
-		Logger: log.NewNopLogger(), OMAPI: collector.FixedOMAPI(omapi.NewClient(omapi.Config{Address: "127.0.0.1:1"})),
+		Logger: log.NewNopLogger(), OMAPI: omapiconf.NewFixed(omapi.NewClient(omapi.Config{Address: "127.0.0.1:1"})),
 		Config: dhcpdconf.NewSource("/nonexistent", "/"), LeasesFile: "/nonexistent", Enabled: on,
 	})
 	if err != nil {

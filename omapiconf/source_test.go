@@ -1,4 +1,4 @@
-package collector_test
+package omapiconf_test
 
 import (
 	"context"
@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
+	"github.com/dhcpd-exporter/dhcpd_exporter/omapiconf"
 )
 
 const keyMD5 = `key omapi_key { algorithm hmac-md5; secret "2ecz5ILgSn7SVAV3hjqYGw=="; };` + "\n"
@@ -54,7 +54,7 @@ func TestResolveOMAPIWarnings(t *testing.T) {
 		{"shared.key", "readable or writable by every user"},
 		{"same.key", ""},
 	} {
-		s, err := collector.ResolveOMAPI("", filepath.Join(dir, c.keyFile), cfg, nil)
+		s, err := omapiconf.Resolve("", filepath.Join(dir, c.keyFile), cfg, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", c.keyFile, err)
 		}
@@ -69,7 +69,7 @@ func TestResolveOMAPIWarnings(t *testing.T) {
 			t.Errorf("%s: a warning shows a secret", c.keyFile)
 		}
 	}
-	if _, err := collector.ResolveOMAPI("", filepath.Join(dir, "missing.key"), cfg, nil); err == nil {
+	if _, err := omapiconf.Resolve("", filepath.Join(dir, "missing.key"), cfg, nil); err == nil {
 		t.Error("an empty key file must be an error")
 	}
 }
@@ -84,12 +84,12 @@ func TestOMAPIFromConfigFollowsTheFile(t *testing.T) {
 	confPath := filepath.Join(dir, "dhcpd.conf")
 	src := dhcpdconf.NewSource(confPath, "/")
 
-	o := collector.NewOMAPIFromConfig("", "", nil, nil)
+	o := omapiconf.NewSource("", "", nil, nil)
 	cfg, _ := src.Load(context.Background())
 	if cl, err := o.Client(cfg); cl != nil || err == nil || !strings.Contains(err.Error(), "unknown until dhcpd.conf can be read") {
 		t.Fatalf("no dhcpd.conf: %v %v", cl, err)
 	}
-	if cl, err := collector.NewOMAPIFromConfig("127.0.0.1:7999", keyFile, nil, nil).Client(cfg); err != nil || cl.Address() != "127.0.0.1:7999" {
+	if cl, err := omapiconf.NewSource("127.0.0.1:7999", keyFile, nil, nil).Client(cfg); err != nil || cl.Address() != "127.0.0.1:7999" {
 		t.Fatalf("both flags, no dhcpd.conf: %v", err)
 	}
 
@@ -111,7 +111,7 @@ func TestOMAPIFromConfigFollowsTheFile(t *testing.T) {
 		t.Error("a new omapi-port was not followed")
 	}
 	// The address flag wins.
-	flagged := collector.NewOMAPIFromConfig("127.0.0.1:7999", "", nil, nil)
+	flagged := omapiconf.NewSource("127.0.0.1:7999", "", nil, nil)
 	if cl, err := flagged.Client(cfg); err != nil || cl.Address() != "127.0.0.1:7999" {
 		t.Errorf("--omapi.address lost to omapi-port: %v", err)
 	}

@@ -1,4 +1,4 @@
-package collector
+package omapiconf
 
 import (
 	"crypto/sha256"
@@ -12,12 +12,12 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
-// DefaultOMAPIPort is omshell's and the convention's port; dhcpd itself only
+// DefaultPort is omshell's and the convention's port; dhcpd itself only
 // listens when dhcpd.conf has omapi-port.
-const DefaultOMAPIPort = 7911
+const DefaultPort = 7911
 
-// OMAPISettings is where and how to reach dhcpd.
-type OMAPISettings struct {
+// Settings is where and how to reach dhcpd.
+type Settings struct {
 	Address string
 	Key     *omapi.Key // nil: unauthenticated
 	// KeyFile is the file the key was read from ("" without a key).
@@ -32,13 +32,13 @@ type OMAPISettings struct {
 }
 
 // Same reports whether two settings reach the same dhcpd with the same key.
-func (s *OMAPISettings) Same(o *OMAPISettings) bool {
+func (s *Settings) Same(o *Settings) bool {
 	return s != nil && o != nil && s.Address == o.Address &&
 		subtle.ConstantTimeCompare(s.fingerprint[:], o.fingerprint[:]) == 1
 }
 
-// ResolveOMAPI works out the OMAPI address and key the way an operator
-// expects from the flags and dhcpd.conf:
+// Resolve works out the OMAPI address and key the way an operator expects
+// from the flags (--omapi.address, --omapi.key-file) and dhcpd.conf:
 //   - address: the flag, else 127.0.0.1 and dhcpd.conf's omapi-port, else
 //     7911 (dhcpd.conf read, but without omapi-port);
 //   - key: the single key in keyFile, else the key dhcpd.conf names with
@@ -47,13 +47,13 @@ func (s *OMAPISettings) Same(o *OMAPISettings) bool {
 // conf is nil when dhcpd.conf has never been read (confErr says why). Then
 // nothing is guessed unless both flags are given: an address with no key
 // would connect unauthenticated to a dhcpd that requires one, and stay so.
-func ResolveOMAPI(address, keyFile string, conf *dhcpdconf.Config, confErr error) (*OMAPISettings, error) {
+func Resolve(address, keyFile string, conf *dhcpdconf.Config, confErr error) (*Settings, error) {
 	if conf == nil && (address == "" || keyFile == "") {
 		return nil, fmt.Errorf("OMAPI address and key unknown until dhcpd.conf can be read (%v); --omapi.address and --omapi.key-file make the exporter independent of it", confErr)
 	}
-	s := &OMAPISettings{Address: address}
+	s := &Settings{Address: address}
 	if s.Address == "" {
-		port := DefaultOMAPIPort
+		port := DefaultPort
 		if conf.OMAPIPort != 0 {
 			port = conf.OMAPIPort
 			s.Notes = append(s.Notes, fmt.Sprintf("OMAPI port %d from omapi-port in dhcpd.conf", port))

@@ -1,79 +1,78 @@
-package collector
+package omapiconf
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"sync"
-
-	"github.com/go-kit/log"
-	"github.com/go-kit/log/level"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
-// OMAPI gives a scrape its OMAPI client.
-type OMAPI interface {
-	// Client returns the client to use in this scrape, given dhcpd.conf as
-	// loaded for it (nil when none was ever read), or why there is none.
-	Client(conf *dhcpdconf.Config) (*omapi.Client, error)
-	// Stats adds up the counters of every client handed out so far.
-	Stats() omapi.Stats
-}
+// Fixed always hands out the same client, whatever dhcpd.conf says: for a
+// caller that builds its own (tests; a probe of a given address).
+type Fixed struct{ cl *omapi.Client }
 
-// FixedOMAPI always hands out cl.
-func FixedOMAPI(cl *omapi.Client) OMAPI { return fixedOMAPI{cl} }
+// NewFixed hands out cl.
+func NewFixed(cl *omapi.Client) *Fixed { return &Fixed{cl} }
 
-type fixedOMAPI struct{ cl *omapi.Client }
+// Client returns the client.
+func (f *Fixed) Client(*dhcpdconf.Config) (*omapi.Client, error) { return f.cl, nil }
 
-func (f fixedOMAPI) Client(*dhcpdconf.Config) (*omapi.Client, error) { return f.cl, nil }
-func (f fixedOMAPI) Stats() omapi.Stats                              { return f.cl.Stats() }
+// Stats are the client's counters.
+func (f *Fixed) Stats() omapi.Stats { return f.cl.Stats() }
 
-// OMAPIFromConfig follows the flags and dhcpd.conf: it works the settings
-// out again (ResolveOMAPI) whenever dhcpd.conf parsed anew or the key file
-// named by the flag changed, and replaces its client when the address or
-// the key changed. So an exporter started before dhcpd.conf was readable,
-// or before its key was, picks them up without a restart. The flags win
-// over dhcpd.conf.
-type OMAPIFromConfig struct {
+// Source follows the flags and dhcpd.conf: it works the settings out again
+// (Resolve) whenever dhcpd.conf parsed anew or the key file named by the
+// flag changed, and replaces its client when the address or the key
+// changed. So an exporter started before dhcpd.conf was readable, or before
+// its key was, picks them up without a restart. The flags win over
+// dhcpd.conf.
+type Source struct {
 	address, keyFile string
-	logger           log.Logger
+	logger           *slog.Logger
 	dial             func(ctx context.Context, network, address string) (net.Conn, error)
 
 	mu       sync.Mutex
 	resolved bool              // settings were worked out at least once
 	conf     *dhcpdconf.Config // the configuration the settings were worked out from
 	keyStamp dhcpdconf.Stamp   // of keyFile then
-	settings *OMAPISettings    // nil until resolved
+	settings *Settings         // nil until resolved
 	err      error             // why there are no settings
 	client   *omapi.Client     // for settings
 	retired  omapi.Stats       // counters of the clients replaced
 }
 
-// NewOMAPIFromConfig follows the --omapi.address and --omapi.key-file flags
-// ("" to take them from dhcpd.conf). dial may be nil.
-func NewOMAPIFromConfig(address, keyFile string, logger log.Logger, dial func(ctx context.Context, network, address string) (net.Conn, error)) *OMAPIFromConfig {
+// NewSource follows the --omapi.address and --omapi.key-file flags ("" to
+// take them from dhcpd.conf). logger (nil: nothing is logged) hears where
+// dhcpd is, what looks wrong, and why it cannot be reached; dial may be
+// nil.
+func NewSource(address, keyFile string, logger *slog.Logger, dial func(ctx context.Context, network, address string) (net.Conn, error)) *Source {
 	if logger == nil {
-		logger = log.NewNopLogger()
+		logger = slog.New(slog.DiscardHandler)
 	}
-	return &OMAPIFromConfig{address: address, keyFile: keyFile, logger: logger, dial: dial}
+	return &Source{address: address, keyFile: keyFile, logger: logger, dial: dial}
 }
 
-func (o *OMAPIFromConfig) Client(conf *dhcpdconf.Config) (*omapi.Client, error) {
+// Client returns the client to use with conf, dhcpd.conf as last read (nil
+// when none was ever read), or why there is none. The error is logged once,
+// when it first occurs.
+func (o *Source) Client(conf *dhcpdconf.Config) (*omapi.Client, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var stamp dhcpdconf.Stamp
 	if o.keyFile != "" {
-		stamp, _ = dhcpdconf.StampOf(o.keyFile) // an unreadable file fails ResolveOMAPI, which says why
+		stamp, _ = dhcpdconf.StampOf(o.keyFile) // an unreadable file fails Resolve, which says why
 	}
 	if o.resolved && conf == o.conf && stamp == o.keyStamp {
 		return o.current()
 	}
 	o.resolved, o.conf, o.keyStamp = true, conf, stamp
-	s, err := ResolveOMAPI(o.address, o.keyFile, conf, nil)
+	s, err := Resolve(o.address, o.keyFile, conf, nil)
 	if err != nil {
 		if o.err == nil || o.err.Error() != err.Error() {
-			level.Error(o.logger).Log("msg", "cannot work out how to reach dhcpd over OMAPI", "err", err)
+			o.logger.Error("cannot work out how to reach dhcpd over OMAPI", "err", err)
 		}
 		o.err = err
 		return o.current()
@@ -83,13 +82,13 @@ func (o *OMAPIFromConfig) Client(conf *dhcpdconf.Config) (*omapi.Client, error) 
 		return o.client, nil
 	}
 	for _, n := range s.Notes {
-		level.Info(o.logger).Log("msg", n)
+		o.logger.Info(n)
 	}
 	for _, w := range s.Warnings {
-		level.Warn(o.logger).Log("msg", w)
+		o.logger.Warn(w)
 	}
 	if o.client != nil {
-		level.Info(o.logger).Log("msg", "OMAPI address or key changed; reconnecting", "address", s.Address)
+		o.logger.Info("OMAPI address or key changed; reconnecting", "address", s.Address)
 		o.retired = addStats(o.retired, o.client.Stats())
 		o.client.Close()
 	}
@@ -102,14 +101,15 @@ func (o *OMAPIFromConfig) Client(conf *dhcpdconf.Config) (*omapi.Client, error) 
 // out again failed, that is the client of the settings before, if any:
 // dhcpd runs the configuration it read at its start, so they may still be
 // right.
-func (o *OMAPIFromConfig) current() (*omapi.Client, error) {
+func (o *Source) current() (*omapi.Client, error) {
 	if o.client == nil {
 		return nil, o.err
 	}
 	return o.client, nil
 }
 
-func (o *OMAPIFromConfig) Stats() omapi.Stats {
+// Stats adds up the counters of every client handed out so far.
+func (o *Source) Stats() omapi.Stats {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.client == nil {
@@ -119,7 +119,7 @@ func (o *OMAPIFromConfig) Stats() omapi.Stats {
 }
 
 // Close closes the current client's connection.
-func (o *OMAPIFromConfig) Close() {
+func (o *Source) Close() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.client != nil {

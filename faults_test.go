@@ -268,7 +268,7 @@ func TestFilesOnlyNeverContactsDhcpd(t *testing.T) {
 	}()
 	e := startExporter(t, p.NS, "--omapi.address="+ln.Addr().String(), "--omapi.key-file="+p.KeyFile,
 		"--dhcpd.config-file="+p.Primary.ConfPath, "--dhcpd.leases-file="+p.Primary.LeasesPath,
-		"--no-collector.failover", "--no-collector.pools", "--no-collector.probe")
+		"--no-collector.failover", "--no-collector.pools", "--no-collector.sentinel")
 	var body string
 	for i := 0; i < 3; i++ {
 		body = e.timedScrape(t, 2)
@@ -299,7 +299,7 @@ func TestServerErrorsUseTheLogFormat(t *testing.T) {
 	var log bytes.Buffer
 	var mu sync.Mutex
 	cmd := exec.Command(exporterBinary(t), "--web.listen-address="+addr, "--web.config.file="+webConfig, "--no-collector.failover",
-		"--no-collector.pools", "--no-collector.probe", "--dhcpd.config-file=/nonexistent", "--dhcpd.leases-file=/nonexistent")
+		"--no-collector.pools", "--no-collector.sentinel", "--dhcpd.config-file=/nonexistent", "--dhcpd.leases-file=/nonexistent")
 	cmd.Stderr = lockedWriter{&mu, &log}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -37,10 +37,10 @@ func main() {
 		metricsPath   = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 		omapiAddress  = app.Flag("omapi.address", "dhcpd's OMAPI address host:port (default: 127.0.0.1 and the omapi-port of dhcpd.conf, else 7911).").String()
 		omapiKeyFile  = app.Flag("omapi.key-file", "File holding a dhcpd `key NAME { algorithm ...; secret \"...\"; };` statement (default: the key dhcpd.conf names with omapi-key). The secret is never read from the command line.").String()
-		omapiTimeout  = app.Flag("omapi.timeout", "Longest a scrape may take; a shorter Prometheus scrape timeout (minus --web.timeout-offset) wins.").Default("5s").Duration()
+		scrapeTimeout = app.Flag("web.scrape-timeout", "Longest a scrape may take, OMAPI and files included; a shorter Prometheus scrape timeout (minus --web.timeout-offset) wins.").Default("5s").Duration()
 		timeoutOffset = app.Flag("web.timeout-offset", "Subtracted from Prometheus' X-Prometheus-Scrape-Timeout-Seconds to leave time for sending the answer.").Default("500ms").Duration()
-		probeAddrs    = app.Flag("omapi.probe-address", "Sentinel lease address whose live state to export (repeatable).").Strings()
-		failoverPeers = app.Flag("omapi.failover-peer", "Failover peer to poll (repeatable; default: every failover peer declared in dhcpd.conf).").Strings()
+		sentinelAddrs = app.Flag("collector.sentinel.address", "Sentinel lease address whose live state the sentinel collector exports (repeatable).").Strings()
+		failoverPeers = app.Flag("collector.failover.peer", "Failover peer the failover collector polls (repeatable; default: every failover peer declared in dhcpd.conf).").Strings()
 		configFile    = app.Flag("dhcpd.config-file", "dhcpd's configuration file.").Default("/etc/dhcp/dhcpd.conf").String()
 		workDir       = app.Flag("dhcpd.working-directory", "Directory dhcpd was started in: relative include paths in dhcpd.conf resolve against it.").Default("/").String()
 		leasesFile    = app.Flag("dhcpd.leases-file", "dhcpd's lease database; read incrementally (only appended bytes) between dhcpd's rewrites.").Default("/var/lib/dhcp/dhcpd.leases").String()
@@ -79,14 +79,14 @@ func main() {
 	conf, _ := config.Load(context.Background())
 	omapiSource := omapiconf.NewSource(*omapiAddress, *omapiKeyFile, slogger, nil)
 
-	var probes []netip.Addr
-	for _, a := range *probeAddrs {
+	var sentinels []netip.Addr
+	for _, a := range *sentinelAddrs {
 		ip, err := netip.ParseAddr(a)
 		if err != nil || !ip.Is4() {
-			level.Error(logger).Log("msg", "--omapi.probe-address must be an IPv4 address", "value", a)
+			level.Error(logger).Log("msg", "--collector.sentinel.address must be an IPv4 address", "value", a)
 			os.Exit(1)
 		}
-		probes = append(probes, ip)
+		sentinels = append(sentinels, ip)
 	}
 
 	on := map[string]bool{}
@@ -105,13 +105,13 @@ func main() {
 		level.Info(logger).Log("msg", "no OMAPI collector enabled: the exporter reads files only and never contacts dhcpd")
 	}
 	exporter, err := collector.New(collector.Options{
-		Logger:         logger,
-		OMAPI:          omapiOpt,
-		Config:         config,
-		FailoverPeers:  *failoverPeers,
-		LeasesFile:     *leasesFile,
-		ProbeAddresses: probes,
-		Enabled:        on,
+		Logger:            logger,
+		OMAPI:             omapiOpt,
+		Config:            config,
+		FailoverPeers:     *failoverPeers,
+		LeasesFile:        *leasesFile,
+		SentinelAddresses: sentinels,
+		Enabled:           on,
 	})
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot create exporter", "err", err)
@@ -125,7 +125,7 @@ func main() {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	http.Handle(*metricsPath, collector.NewHandler(exporter, collector.HandlerOpts{
-		Timeout: *omapiTimeout, TimeoutOffset: *timeoutOffset, Gatherer: own, Logger: logger,
+		Timeout: *scrapeTimeout, TimeoutOffset: *timeoutOffset, Gatherer: own, Logger: logger,
 	}))
 	if *metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{

@@ -37,7 +37,7 @@ func BenchmarkScrapeAfterAppend(b *testing.B) {
 		Logger:     log.NewNopLogger(),
 		Config:     dhcpdconf.NewSource(conf, "/"),
 		LeasesFile: leases,
-		Enabled:    map[string]bool{"failover": false, "pools": false, "probe": false, "leases": true},
+		Enabled:    map[string]bool{"failover": false, "pools": false, "sentinel": false, "leases": true},
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -114,12 +114,13 @@ type Options struct {
 	OMAPI OMAPI
 	// Config reads dhcpd.conf (and its includes) when it changes.
 	Config *dhcpdconf.Source
-	// FailoverPeers to poll; empty means every peer declared in dhcpd.conf.
+	// FailoverPeers to poll (--collector.failover.peer); empty means every
+	// peer declared in dhcpd.conf.
 	FailoverPeers []string
 	// LeasesFile is dhcpd.leases.
 	LeasesFile string
-	// ProbeAddresses are sentinel leases whose live state is exported.
-	ProbeAddresses []netip.Addr
+	// SentinelAddresses are sentinel leases whose live state is exported.
+	SentinelAddresses []netip.Addr
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
 	// Enabled selects collectors by name; a name not in the map uses its default.

@@ -23,7 +23,7 @@ func init() {
 // What each value means on which server, with the dhcpd source lines, is in
 // docs/dhcpd-semantics.md.
 type failoverCollector struct {
-	peers []string // explicit --omapi.failover-peer names, or nil for dhcpd.conf's
+	peers []string // explicit --collector.failover.peer names, or nil for dhcpd.conf's
 
 	state, stateChange, info, mclt, unacked, partnerMaxUnacked, maxDelay *prometheus.Desc
 	lbMaxSeconds, split, lastSent, lastReceived                          *prometheus.Desc
@@ -88,7 +88,7 @@ func (c *failoverCollector) peerNames(s *Scrape) ([]string, *dhcpdconf.Config, e
 		return c.peers, cfg, nil
 	}
 	if cfgErr != nil {
-		return nil, nil, fmt.Errorf("failover peers: no --omapi.failover-peer given and %w", cfgErr)
+		return nil, nil, fmt.Errorf("failover peers: no --collector.failover.peer given and %w", cfgErr)
 	}
 	names := make([]string, len(cfg.FailoverPeers))
 	for i, p := range cfg.FailoverPeers {

@@ -15,8 +15,8 @@ import (
 
 // HandlerOpts configure the /metrics handler.
 type HandlerOpts struct {
-	// Timeout bounds a scrape (--omapi.timeout); a shorter Prometheus scrape
-	// timeout, minus TimeoutOffset, wins.
+	// Timeout bounds a scrape (--web.scrape-timeout); a shorter Prometheus
+	// scrape timeout, minus TimeoutOffset (--web.timeout-offset), wins.
 	Timeout       time.Duration
 	TimeoutOffset time.Duration
 	// Gatherer adds the exporter's own metrics (build info, Go runtime, process).

@@ -76,7 +76,7 @@ func TestHostileServersEndWithinBudget(t *testing.T) {
 			e, err := collector.New(collector.Options{
 				OMAPI:   omapiconf.NewFixed(omapi.NewClient(omapi.Config{Address: addr, Key: key})),
 				Config:  dhcpdconf.NewSource("testdata/dhcpd.conf", "."),
-				Enabled: map[string]bool{"failover": true, "pools": true, "leases": false, "probe": false},
+				Enabled: map[string]bool{"failover": true, "pools": true, "leases": false, "sentinel": false},
 			})
 			if err != nil {
 				t.Fatal(err)

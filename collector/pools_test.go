@@ -18,7 +18,8 @@ import (
 // seedNow is when testdata/dhcpd.leases (the lab seed) was written.
 var seedNow = time.Unix(1795355429, 0)
 
-// poolFixture adds dhcpd's pool objects and the probe leases to the fake.
+// poolFixture adds dhcpd's pool objects and the pools' handle leases (of
+// their first addresses) to the fake.
 func (f *fixture) addPools(t *testing.T) (poolA, poolB omapi.Handle) {
 	poolA = f.srv.Add("pool", omapi.Values{{Name: "lease-count", Data: u32(50)}, {Name: "free-leases", Data: u32(11)}, {Name: "backup-leases", Data: u32(12)}})
 	poolB = f.srv.Add("pool", omapi.Values{{Name: "lease-count", Data: u32(50)}, {Name: "free-leases", Data: u32(12)}, {Name: "backup-leases", Data: u32(11)}})
@@ -287,18 +288,18 @@ func TestPoolsLint(t *testing.T) {
 	}
 }
 
-func TestProbeAddresses(t *testing.T) {
+func TestSentinelAddresses(t *testing.T) {
 	f := newFixture(t)
 	f.addPools(t)
 	e := f.exporter(t, collector.Options{
-		ProbeAddresses: []netip.Addr{netip.MustParseAddr("192.0.2.100"), netip.MustParseAddr("192.0.2.50")},
-		Enabled:        map[string]bool{"failover": false, "probe": true},
+		SentinelAddresses: []netip.Addr{netip.MustParseAddr("192.0.2.100"), netip.MustParseAddr("192.0.2.50")},
+		Enabled:           map[string]bool{"failover": false, "sentinel": true},
 	})
 	got := gather(t, e)
 	for _, want := range []string{
-		`dhcpd_probe_lease_state{address="192.0.2.100",state="active"} 1`,
-		`dhcpd_probe_lease_state{address="192.0.2.100",state="free"} 0`,
-		`dhcpd_scrape_collector_success{collector="probe"} 0`, // .50 is in no range
+		`dhcpd_sentinel_lease_state{address="192.0.2.100",state="active"} 1`,
+		`dhcpd_sentinel_lease_state{address="192.0.2.100",state="free"} 0`,
+		`dhcpd_scrape_collector_success{collector="sentinel"} 0`, // .50 is in no range
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %s in\n%s", want, got)

@@ -13,36 +13,36 @@ import (
 )
 
 func init() {
-	register("probe", true, true, newProbeCollector)
+	register("sentinel", true, true, newSentinelCollector)
 }
 
-// probeCollector reads the live state of the sentinel leases the operator
-// names with --omapi.probe-address. The address label is bounded by that
-// list: this is no per-lease export.
-type probeCollector struct {
+// sentinelCollector reads the live state of the sentinel leases the
+// operator names with --collector.sentinel.address. The address label is
+// bounded by that list: this is no per-lease export.
+type sentinelCollector struct {
 	addresses []netip.Addr
 	state     *prometheus.Desc
 	ends      *prometheus.Desc
 }
 
-func newProbeCollector(o Options) (Collector, error) {
-	return &probeCollector{
-		addresses: o.ProbeAddresses,
-		state: prometheus.NewDesc(namespace+"_probe_lease_state",
-			"Binding state of an operator-named sentinel lease (--omapi.probe-address), read live over OMAPI: one series per state, 1 for the current one.",
+func newSentinelCollector(o Options) (Collector, error) {
+	return &sentinelCollector{
+		addresses: o.SentinelAddresses,
+		state: prometheus.NewDesc(namespace+"_sentinel_lease_state",
+			"Binding state of an operator-named sentinel lease (--collector.sentinel.address), read live over OMAPI: one series per state, 1 for the current one.",
 			[]string{"address", "state"}, nil),
-		ends: prometheus.NewDesc(namespace+"_probe_lease_ends_timestamp_seconds",
+		ends: prometheus.NewDesc(namespace+"_sentinel_lease_ends_timestamp_seconds",
 			"The sentinel lease's end time as dhcpd holds it (OMAPI ends): for an active lease when it expires; for a free, expired or released lease a time in the past (when it last ended), not a future event. 0 unset, 2147483647 never.",
 			[]string{"address"}, nil),
 	}, nil
 }
 
-func (c *probeCollector) Describe(ch chan<- *prometheus.Desc) {
+func (c *sentinelCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.state
 	ch <- c.ends
 }
 
-func (c *probeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+func (c *sentinelCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
 	if len(c.addresses) == 0 {
 		return nil
 	}
@@ -55,7 +55,7 @@ func (c *probeCollector) Update(ctx context.Context, s *Scrape, ch chan<- promet
 		addr := c.addresses[i].String()
 		if errs[i] != nil {
 			if errors.Is(errs[i], omapi.ErrNotFound) {
-				errs[i] = fmt.Errorf("probe address %s is in no range dhcpd serves: %w", addr, errs[i])
+				errs[i] = fmt.Errorf("sentinel address %s is in no range dhcpd serves: %w", addr, errs[i])
 			}
 			failed = append(failed, errs[i])
 			continue

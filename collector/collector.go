@@ -23,16 +23,17 @@ import (
 
 const namespace = "dhcpd"
 
-// Collector is one data source turned into metrics.
-type Collector interface {
+// subCollector is one data source turned into metrics: one of the
+// collectors --collector.<name> turns on or off.
+type subCollector interface {
 	// Describe sends every Desc the collector can emit.
 	Describe(ch chan<- *prometheus.Desc)
 	// Update sends the collector's metrics for one scrape.
-	Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error
+	Update(ctx context.Context, s *scrape, ch chan<- prometheus.Metric) error
 }
 
-// Scrape is what one scrape shares between collectors.
-type Scrape struct {
+// scrape is what one scrape shares between collectors.
+type scrape struct {
 	// OMAPI is the connected, authenticated client, or nil when dhcpd did not
 	// answer in this scrape (then OMAPI collectors do not run).
 	OMAPI  *omapi.Client
@@ -44,38 +45,38 @@ type Scrape struct {
 	cfgErr error
 }
 
-// Conf is dhcpd.conf for this scrape: the last configuration that parsed,
+// conf is dhcpd.conf for this scrape: the last configuration that parsed,
 // even when the files have a typo now (see dhcpdconf.Source), or the reason
 // there is none.
-func (s *Scrape) Conf() (*dhcpdconf.Config, error) {
+func (s *scrape) conf() (*dhcpdconf.Config, error) {
 	switch {
 	case s.Config == nil:
-		return nil, ErrNoConfig
+		return nil, errNoConfig
 	case s.cfg == nil:
 		return nil, s.cfgErr
 	}
 	return s.cfg, nil
 }
 
-func (s *Scrape) logWarn(keyvals ...any) {
+func (s *scrape) logWarn(keyvals ...any) {
 	if s.Logger != nil {
 		level.Warn(s.Logger).Log(keyvals...)
 	}
 }
 
-// ErrNoConfig is returned by collectors that need dhcpd.conf when none is set.
-var ErrNoConfig = errors.New("no dhcpd.conf configured")
+// errNoConfig is returned by collectors that need dhcpd.conf when none is set.
+var errNoConfig = errors.New("no dhcpd.conf configured")
 
 type registration struct {
 	defaultEnabled bool
 	needsOMAPI     bool
-	factory        func(Options) (Collector, error)
+	factory        func(Options) (subCollector, error)
 }
 
 var registry = map[string]registration{}
 
 // register adds a collector; called from init functions.
-func register(name string, defaultEnabled, needsOMAPI bool, factory func(Options) (Collector, error)) {
+func register(name string, defaultEnabled, needsOMAPI bool, factory func(Options) (subCollector, error)) {
 	registry[name] = registration{defaultEnabled, needsOMAPI, factory}
 }
 
@@ -131,7 +132,7 @@ type Options struct {
 type Exporter struct {
 	opts       Options
 	logger     log.Logger
-	collectors map[string]Collector
+	collectors map[string]subCollector
 	needsOMAPI map[string]bool
 	usesOMAPI  bool // some enabled collector needs OMAPI
 }
@@ -141,7 +142,7 @@ func New(opts Options) (*Exporter, error) {
 	if opts.Logger == nil {
 		opts.Logger = log.NewNopLogger()
 	}
-	e := &Exporter{opts: opts, logger: opts.Logger, collectors: map[string]Collector{}, needsOMAPI: map[string]bool{}}
+	e := &Exporter{opts: opts, logger: opts.Logger, collectors: map[string]subCollector{}, needsOMAPI: map[string]bool{}}
 	for name, reg := range registry {
 		on, set := opts.Enabled[name]
 		if !set {
@@ -223,7 +224,7 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (e *Exporter) collect(ctx context.Context, ch chan<- prometheus.Metric) {
-	s := &Scrape{Config: e.opts.Config, Logger: e.logger}
+	s := &scrape{Config: e.opts.Config, Logger: e.logger}
 	if s.Config != nil {
 		s.cfg, s.cfgErr = s.Config.Load(ctx)
 		ok, at := s.Config.LastReload()
@@ -279,7 +280,7 @@ func (e *Exporter) connect(ctx context.Context, cfg *dhcpdconf.Config) *omapi.Cl
 // errOMAPIDown is what an OMAPI collector reports when dhcpd_up is 0.
 var errOMAPIDown = errors.New("skipped: dhcpd does not answer OMAPI")
 
-func (e *Exporter) run(ctx context.Context, name string, c Collector, s *Scrape, ch chan<- prometheus.Metric) {
+func (e *Exporter) run(ctx context.Context, name string, c subCollector, s *scrape, ch chan<- prometheus.Metric) {
 	begin := time.Now()
 	var err error
 	if e.needsOMAPI[name] && s.OMAPI == nil {

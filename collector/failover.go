@@ -34,7 +34,7 @@ func failoverDesc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "failover", name), help, append([]string{"peer"}, labels...), nil)
 }
 
-func newFailoverCollector(o Options) (Collector, error) {
+func newFailoverCollector(o Options) (subCollector, error) {
 	return &failoverCollector{
 		peers: o.FailoverPeers,
 		state: failoverDesc("state",
@@ -82,8 +82,8 @@ func (c *failoverCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // peerNames returns the peers to poll and the dhcpd.conf (nil if none was
 // ever read: then only OMAPI's values are exported).
-func (c *failoverCollector) peerNames(s *Scrape) ([]string, *dhcpdconf.Config, error) {
-	cfg, cfgErr := s.Conf()
+func (c *failoverCollector) peerNames(s *scrape) ([]string, *dhcpdconf.Config, error) {
+	cfg, cfgErr := s.conf()
 	if len(c.peers) > 0 {
 		return c.peers, cfg, nil
 	}
@@ -97,7 +97,7 @@ func (c *failoverCollector) peerNames(s *Scrape) ([]string, *dhcpdconf.Config, e
 	return names, cfg, nil
 }
 
-func (c *failoverCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+func (c *failoverCollector) Update(ctx context.Context, s *scrape, ch chan<- prometheus.Metric) error {
 	names, cfg, err := c.peerNames(s)
 	if err != nil || len(names) == 0 {
 		return err

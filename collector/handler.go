@@ -27,9 +27,9 @@ type HandlerOpts struct {
 // minScrapeTimeout keeps a tiny or negative header from making every scrape fail at once.
 const minScrapeTimeout = 100 * time.Millisecond
 
-// ScrapeTimeout is how long a scrape may take: the smaller of timeout and the
+// scrapeTimeout is how long a scrape may take: the smaller of timeout and the
 // X-Prometheus-Scrape-Timeout-Seconds header minus offset.
-func ScrapeTimeout(r *http.Request, timeout, offset time.Duration) time.Duration {
+func scrapeTimeout(r *http.Request, timeout, offset time.Duration) time.Duration {
 	if h := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); h != "" {
 		if secs, err := strconv.ParseFloat(h, 64); err == nil && secs > 0 {
 			if t := time.Duration(secs*float64(time.Second)) - offset; t < timeout {
@@ -40,14 +40,14 @@ func ScrapeTimeout(r *http.Request, timeout, offset time.Duration) time.Duration
 	return max(timeout, minScrapeTimeout)
 }
 
-// NewHandler serves one scrape per request, bounded by ScrapeTimeout.
+// NewHandler serves one scrape per request, bounded by scrapeTimeout.
 func NewHandler(e *Exporter, o HandlerOpts) http.Handler {
 	if o.Logger == nil {
 		o.Logger = log.NewNopLogger()
 	}
 	errorLog := stdlog.New(log.NewStdlibAdapter(level.Error(o.Logger)), "", 0)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.Timeout, o.TimeoutOffset))
+		ctx, cancel := context.WithTimeout(r.Context(), scrapeTimeout(r, o.Timeout, o.TimeoutOffset))
 		defer cancel()
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(e.Collector(ctx))

@@ -36,7 +36,7 @@ func leasesFileDesc(name, help string) *prometheus.Desc {
 	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "leases_file", name), help, nil, nil)
 }
 
-func newLeasesCollector(o Options) (Collector, error) {
+func newLeasesCollector(o Options) (subCollector, error) {
 	if o.LeasesFile == "" {
 		return nil, fmt.Errorf("no lease file configured")
 	}
@@ -69,14 +69,14 @@ func (c *leasesCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-func (c *leasesCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+func (c *leasesCollector) Update(ctx context.Context, s *scrape, ch chan<- prometheus.Metric) error {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
 	now := c.now()
 	// dhcpd.conf first: a missing, unreadable or hung lease file takes away
 	// the lease-derived series only.
-	cfg, cfgErr := s.Conf()
+	cfg, cfgErr := s.conf()
 	if cfgErr == nil {
 		eachPool(cfg, func(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 			gauge(c.addresses, float64(p.Size()), poolLabelValues(sn, p)...)

@@ -21,7 +21,7 @@ type poolsCollector struct {
 	loaded, free *prometheus.Desc
 }
 
-func newPoolsCollector(Options) (Collector, error) {
+func newPoolsCollector(Options) (subCollector, error) {
 	return &poolsCollector{
 		loaded: poolDesc("loaded_addresses",
 			"Addresses dhcpd itself has in the pool, read live over OMAPI (pool lease-count); differs from dhcpd_pool_addresses when dhcpd.conf changed and dhcpd was not restarted, 0 when dhcpd has no such pool."),
@@ -36,8 +36,8 @@ func (c *poolsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.free
 }
 
-func (c *poolsCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
-	cfg, err := s.Conf()
+func (c *poolsCollector) Update(ctx context.Context, s *scrape, ch chan<- prometheus.Metric) error {
+	cfg, err := s.conf()
 	if err != nil {
 		return err
 	}

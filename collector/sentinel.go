@@ -25,7 +25,7 @@ type sentinelCollector struct {
 	ends      *prometheus.Desc
 }
 
-func newSentinelCollector(o Options) (Collector, error) {
+func newSentinelCollector(o Options) (subCollector, error) {
 	return &sentinelCollector{
 		addresses: o.SentinelAddresses,
 		state: prometheus.NewDesc(namespace+"_sentinel_lease_state",
@@ -42,7 +42,7 @@ func (c *sentinelCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.ends
 }
 
-func (c *sentinelCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+func (c *sentinelCollector) Update(ctx context.Context, s *scrape, ch chan<- prometheus.Metric) error {
 	if len(c.addresses) == 0 {
 		return nil
 	}

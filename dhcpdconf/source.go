@@ -70,9 +70,6 @@ func NewSource(path, workDir string) *Source {
 	return &Source{path: path, workDir: workDir}
 }
 
-// Path is the main configuration file.
-func (c *Source) Path() string { return c.path }
-
 // Load returns the last configuration that parsed (nil if none ever did)
 // and the error of the latest read, nil when the files as they are now
 // parse. It reads the files again when one of them changed, and after a

@@ -96,8 +96,8 @@ func TestDifferentialAgainstDhcpdPools(t *testing.T) {
 				raw := writtenStates(lf.DB(), p)
 				var eff Counts
 				countPool(lf.DB(), p, uint32(o.Now.Unix()), &eff)
-				if eff.Total() != p.Size() {
-					t.Errorf("seed %d range %s: %d addresses counted, %d configured", seed, p.ID, eff.Total(), p.Size())
+				if eff.total() != p.Size() {
+					t.Errorf("seed %d range %s: %d addresses counted, %d configured", seed, p.ID, eff.total(), p.Size())
 				}
 				// dhcpd-pools ignores `binding state reset` records: an
 				// address whose last record is reset keeps, for it, the

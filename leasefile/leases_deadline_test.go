@@ -241,8 +241,8 @@ func TestConcurrentUpdatesAndCounts(t *testing.T) {
 				lf.ReadDB(func(db *LeaseDB) {
 					var c Counts
 					countPool(db, pool, uint32(testNow.Unix()), &c)
-					if c.Total() != 1024 {
-						t.Errorf("counted %d addresses", c.Total())
+					if c.total() != 1024 {
+						t.Errorf("counted %d addresses", c.total())
 					}
 				})
 				_ = lf.Stats()

@@ -130,7 +130,7 @@ func (f *LeaseFile) ReadDB(fn func(*LeaseDB)) {
 	defer f.dbMu.RUnlock()
 	db := f.db
 	if db == nil {
-		db = NewLeaseDB()
+		db = newLeaseDB()
 	}
 	fn(db)
 }
@@ -284,7 +284,7 @@ func (f *LeaseFile) read(now time.Time) (UpdateResult, error) {
 		// path), or a truncation or rewrite in place: start over, on a new
 		// state published when complete.
 		f.fresh = true
-		db := NewLeaseDB()
+		db := newLeaseDB()
 		var part span
 		if size >= f.parallelFrom() {
 			part, err = f.parseParallel(file, o, size, db)
@@ -537,7 +537,7 @@ func (f *LeaseFile) parseParallel(file io.ReaderAt, o spanOptions, size int64, d
 	errs := make([]error, len(starts))
 	var wg sync.WaitGroup
 	for k := range starts {
-		dbs[k] = NewLeaseDB()
+		dbs[k] = newLeaseDB()
 		wo := o
 		wo.buf = nil
 		wo.endsRecord = k < len(starts)-1
@@ -558,7 +558,7 @@ func (f *LeaseFile) parseParallel(file io.ReaderAt, o spanOptions, size int64, d
 	}
 	for k := range starts[:len(starts)-1] {
 		if spans[k].consumed != ends[k] {
-			*db = *NewLeaseDB()
+			*db = *newLeaseDB()
 			s, err := parseSpan(file, o, 0, size, 1, false, db)
 			s.read += read
 			return s, err

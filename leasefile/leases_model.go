@@ -39,8 +39,8 @@ func (b Bucket) String() string {
 // binding.State (0 unused).
 type Counts [Reserved + 1]uint64
 
-// Total is the number of addresses counted.
-func (c *Counts) Total() uint64 {
+// total is the number of addresses counted.
+func (c *Counts) total() uint64 {
 	var n uint64
 	for _, v := range c {
 		n += v
@@ -235,8 +235,8 @@ type LeaseDB struct {
 	addresses int
 }
 
-// NewLeaseDB returns an empty database.
-func NewLeaseDB() *LeaseDB {
+// newLeaseDB returns an empty database.
+func newLeaseDB() *LeaseDB {
 	return &LeaseDB{chunks: map[uint32]*leaseChunk{}}
 }
 

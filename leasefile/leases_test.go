@@ -322,8 +322,8 @@ func TestLabSeedAndCountPool(t *testing.T) {
 	count := func(p *dhcpdconf.Pool, at time.Time) Counts {
 		var c Counts
 		countPool(lf.DB(), p, uint32(at.Unix()), &c)
-		if c.Total() != 100 {
-			t.Errorf("%d addresses counted, want 100: %v", c.Total(), c)
+		if c.total() != 100 {
+			t.Errorf("%d addresses counted, want 100: %v", c.total(), c)
 		}
 		return c
 	}
@@ -350,7 +350,7 @@ func TestLabSeedAndCountPool(t *testing.T) {
 	span := &dhcpdconf.Pool{FailoverPeer: "dhcp-failover", Ranges: []dhcpdconf.Range{{Low: netip.MustParseAddr("192.0.1.250"), High: netip.MustParseAddr("192.0.3.5")}}}
 	var c Counts
 	countPool(lf.DB(), span, uint32(testNow.Unix()), &c)
-	if c.Total() != 6+256+6 || c[binding.Free] != 6+256+6-80 {
+	if c.total() != 6+256+6 || c[binding.Free] != 6+256+6-80 {
 		t.Errorf("span: %v", c)
 	}
 }

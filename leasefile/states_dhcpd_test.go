@@ -145,8 +145,8 @@ func TestRealDhcpdLeaseStates(t *testing.T) {
 			}
 			t.Logf("pool %s (failover %q): exporter %v; dhcpd free %d backup %d lease-count %d; free/backup leases not ended: %d/%d",
 				pool.ID, pool.FailoverPeer, countsString(counts), dp.FreeLeases, dp.BackupLeases, dp.LeaseCount, notCounted[binding.Free], notCounted[binding.Backup])
-			if counts.Total() != pool.Size() || uint64(dp.LeaseCount) != pool.Size() {
-				t.Errorf("pool %s: exporter counts %d addresses, dhcpd lease-count %d, configured %d", pool.ID, counts.Total(), dp.LeaseCount, pool.Size())
+			if counts.total() != pool.Size() || uint64(dp.LeaseCount) != pool.Size() {
+				t.Errorf("pool %s: exporter counts %d addresses, dhcpd lease-count %d, configured %d", pool.ID, counts.total(), dp.LeaseCount, pool.Size())
 			}
 			if counts[binding.Free]-notCounted[binding.Free] != uint64(dp.FreeLeases) || counts[binding.Backup]-notCounted[binding.Backup] != uint64(dp.BackupLeases) {
 				t.Errorf("pool %s: exporter free %d backup %d (less %d/%d not ended), dhcpd free-leases %d backup-leases %d",

@@ -163,7 +163,7 @@ func TestEffective(t *testing.T) {
 // addresses are free.
 func TestCountPoolMatchesEffective(t *testing.T) {
 	const now = 5000
-	db := NewLeaseDB()
+	db := newLeaseDB()
 	var want [2]Counts
 	ip := uint32(10 << 24)
 	for s := binding.Free; s <= binding.Backup; s++ {

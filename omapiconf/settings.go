@@ -12,9 +12,9 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
-// DefaultPort is omshell's and the convention's port; dhcpd itself only
+// defaultPort is omshell's and the convention's port; dhcpd itself only
 // listens when dhcpd.conf has omapi-port.
-const DefaultPort = 7911
+const defaultPort = 7911
 
 // Settings is where and how to reach dhcpd.
 type Settings struct {
@@ -31,8 +31,8 @@ type Settings struct {
 	fingerprint [sha256.Size]byte // of the key's name, algorithm and secret
 }
 
-// Same reports whether two settings reach the same dhcpd with the same key.
-func (s *Settings) Same(o *Settings) bool {
+// same reports whether two settings reach the same dhcpd with the same key.
+func (s *Settings) same(o *Settings) bool {
 	return s != nil && o != nil && s.Address == o.Address &&
 		subtle.ConstantTimeCompare(s.fingerprint[:], o.fingerprint[:]) == 1
 }
@@ -53,7 +53,7 @@ func Resolve(address, keyFile string, conf *dhcpdconf.Config, confErr error) (*S
 	}
 	s := &Settings{Address: address}
 	if s.Address == "" {
-		port := DefaultPort
+		port := defaultPort
 		if conf.OMAPIPort != 0 {
 			port = conf.OMAPIPort
 			s.Notes = append(s.Notes, fmt.Sprintf("OMAPI port %d from omapi-port in dhcpd.conf", port))

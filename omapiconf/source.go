@@ -78,7 +78,7 @@ func (o *Source) Client(conf *dhcpdconf.Config) (*omapi.Client, error) {
 		return o.current()
 	}
 	o.err = nil
-	if s.Same(o.settings) {
+	if s.same(o.settings) {
 		return o.client, nil
 	}
 	for _, n := range s.Notes {

@@ -1,0 +1,4 @@
+package collector
+
+// ScrapeTimeout exports scrapeTimeout to the black-box tests.
+var ScrapeTimeout = scrapeTimeout

@@ -26,7 +26,7 @@ func writeFiles(t *testing.T, files map[string]string) string {
 // What the exporter warns about before dhcpd rejects it: the key it will
 // use is not the one dhcpd.conf requires, by name, algorithm or secret, and
 // a key file every user can read.
-func TestResolveOMAPIWarnings(t *testing.T) {
+func TestResolveWarnings(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"dhcpd.conf":  "omapi-port 7912;\ninclude \"KEYFILE\";\nomapi-key omapi_key;\n",
 		"dhcpd.key":   keyMD5,
@@ -78,7 +78,7 @@ func TestResolveOMAPIWarnings(t *testing.T) {
 // given; the address flag wins over omapi-port; the source follows
 // dhcpd.conf when it changes and keeps its client when nothing that matters
 // did.
-func TestOMAPIFromConfigFollowsTheFile(t *testing.T) {
+func TestSourceFollowsTheFile(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"dhcpd.key": keyMD5})
 	keyFile := filepath.Join(dir, "dhcpd.key")
 	confPath := filepath.Join(dir, "dhcpd.conf")

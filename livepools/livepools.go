@@ -71,6 +71,7 @@ type Tracker struct {
 	mu         sync.Mutex
 	handles    map[string]omapi.Handle // by pool ID; missing until learned
 	absent     map[string]bool         // pools dhcpd does not have (no lease at the handle lease's address)
+	merged     map[string]error        // pools whose handle another pool has: dhcpd merged them
 	roles      map[string]omapi.Hierarchy
 	client     *omapi.Client // the client and connection the handles and roles were learned on
 	generation uint64
@@ -114,7 +115,7 @@ func (t *Tracker) Read(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Con
 	for attempt := 0; ; attempt++ {
 		// Handles belong to one dhcpd process and one configuration.
 		if cfg != t.cfg || cl != t.client || cl.Generation() != t.generation {
-			t.handles, t.absent, t.roles, t.cfg, t.client = map[string]omapi.Handle{}, map[string]bool{}, map[string]omapi.Hierarchy{}, cfg, cl
+			t.handles, t.absent, t.merged, t.roles, t.cfg, t.client = map[string]omapi.Handle{}, map[string]bool{}, map[string]error{}, map[string]omapi.Hierarchy{}, cfg, cl
 		}
 		t.poolErr, t.roleErr = map[string]error{}, map[string]error{}
 		learnErr = errors.Join(t.learn(ctx, cl, cfg), t.learnRoles(ctx, cl, cfg))
@@ -140,6 +141,13 @@ func (t *Tracker) Read(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Con
 	}
 	byID := map[string]*omapi.Pool{}
 	failed := []error{learnErr}
+	eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
+		if err, ok := t.merged[p.ID]; ok && t.poolErr[p.ID] == nil {
+			// Learned merged on an earlier Read: still so.
+			t.poolErr[p.ID] = err
+			failed = append(failed, err)
+		}
+	})
 	for i, p := range pools {
 		if errs[i] != nil {
 			// Not a pool any more: learn it again next time.
@@ -231,7 +239,9 @@ func (t *Tracker) learn(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Co
 	var ids []string
 	var ips []netip.Addr
 	eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
-		if _, known := t.handles[p.ID]; !known && !t.absent[p.ID] {
+		_, known := t.handles[p.ID]
+		_, merged := t.merged[p.ID]
+		if !known && !merged && !t.absent[p.ID] {
 			ids, ips = append(ids, p.ID), append(ips, handleLease(p))
 		}
 	})
@@ -246,7 +256,12 @@ func (t *Tracker) learn(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Co
 		}
 		return err
 	}
+	// A handle learned now may be one a pool learned earlier has: dhcpd
+	// merged the two, whenever their handles were learned.
 	owner := map[omapi.Handle]string{}
+	for id, h := range t.handles {
+		owner[h] = id
+	}
 	var failed []error
 	for i, l := range leases {
 		var err error
@@ -262,6 +277,7 @@ func (t *Tracker) learn(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Co
 			if other, dup := owner[l.Pool]; dup {
 				// dhcpd merged two pools the configuration model keeps apart.
 				err = fmt.Errorf("pools %s and %s are one pool in dhcpd (handle %d): the configuration model disagrees with dhcpd", other, ids[i], l.Pool)
+				t.merged[ids[i]] = err
 				break
 			}
 			owner[l.Pool] = ids[i]

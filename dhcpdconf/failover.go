@@ -241,9 +241,10 @@ func (p *confParser) poolFailover(l *conflex.Lexer, t conflex.Token, pb *poolBui
 
 // noFailover handles `no failover peer` in a pool: the pool does without the
 // peer its shared network gives it. dhcpd 4.4.3 reads no ';' after it
-// (confpars.c:1777-1793 breaks without parse_semi), so the documented
-// `no failover peer;` makes it refuse the configuration and only the form
-// without ';' works; both are accepted here.
+// (confpars.c:1777-1793 breaks without parse_semi), so `no failover peer;`,
+// the form its own log message suggests (confpars.c:3921-3922), makes it
+// refuse the configuration and only the form without ';' works; both are
+// accepted here.
 func (p *confParser) noFailover(l *conflex.Lexer, t conflex.Token, pb *poolBuild) *Error {
 	if a, b := l.Next(), l.Next(); !a.Is("failover") || !b.Is("peer") {
 		return l.Errorf(t, `expected "no failover peer"`)

@@ -10,7 +10,8 @@ import (
 // The dhcpd.conf parser: the entry points, the scopes, and the statement
 // dispatch, which mirrors dhcpd's parse_statement (server/confpars.c:356-885)
 // for the statements the model needs and skips everything else. The other
-// config_*.go files each parse one kind of declaration.
+// files of the package each parse one kind of declaration; the rules, with
+// dhcpd's source lines, are in docs/dhcpd-conf.md.
 //
 // Leniency: the exporter reads configurations that dhcpd runs, so it skips
 // what it does not need without judging it. It does reject malformed
@@ -27,8 +28,9 @@ import (
 type Options struct {
 	// WorkDir is the directory relative include paths are resolved against.
 	// dhcpd opens `include "path";` relative to its own current working
-	// directory (not the including file), and it reads its config before
-	// daemonising; Debian's service starts it from "/". Empty means "/".
+	// directory (not the including file): the directory it was started in,
+	// since it changes to "/" only after reading its configuration
+	// (server/dhcpd.c:1036; docs/dhcpd-conf.md §3.4). Empty means "/".
 	WorkDir string
 
 	readFile func(path string) ([]byte, error) // reads included files; os.ReadFile when nil (tests replace it)

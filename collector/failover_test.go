@@ -55,7 +55,7 @@ func (f *fixture) exporter(t *testing.T, opts collector.Options) *collector.Expo
 	t.Helper()
 	opts.OMAPI = omapiconf.NewFixed(f.cl)
 	if opts.Config == nil {
-		opts.Config = dhcpdconf.NewSource("testdata/dhcpd.conf", ".")
+		opts.Config = dhcpdconf.NewSource("../dhcpdconf/testdata/primary.conf", ".")
 	}
 	if opts.Enabled == nil {
 		opts.Enabled = map[string]bool{}
@@ -80,6 +80,12 @@ func scrapeCtx(t *testing.T) context.Context {
 }
 
 // compareGolden compares the named metrics with testdata/<name>.prom.
+//
+// `go test ./collector -run Golden -update` rewrites the golden files from
+// the code under test, so they prove only what a person checked: after an
+// update, read `git diff collector/testdata/` line by line (names, labels,
+// help texts, values against the fixture) before committing it. The files
+// are also checked by `promtool check metrics` (TestGoldenExpositionsPassPromtool).
 func compareGolden(t *testing.T, c prometheus.Collector, golden string, metrics ...string) {
 	t.Helper()
 	path := filepath.Join("testdata", golden+".prom")

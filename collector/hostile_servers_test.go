@@ -75,7 +75,7 @@ func TestHostileServersEndWithinBudget(t *testing.T) {
 			key, _ := omapi.NewKey("omapi_key", "hmac-md5", secret)
 			e, err := collector.New(collector.Options{
 				OMAPI:   omapiconf.NewFixed(omapi.NewClient(omapi.Config{Address: addr, Key: key})),
-				Config:  dhcpdconf.NewSource("testdata/dhcpd.conf", "."),
+				Config:  dhcpdconf.NewSource("../dhcpdconf/testdata/primary.conf", "."),
 				Enabled: map[string]bool{"failover": true, "pools": true, "leases": false, "sentinel": false},
 			})
 			if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
-// seedNow is when testdata/dhcpd.leases (the lab seed) was written.
+// seedNow is when the lab seed (leasefile/testdata/primary.leases.seed) was written.
 var seedNow = time.Unix(1795355429, 0)
 
 // poolFixture adds dhcpd's pool objects and the pools' handle leases (of
@@ -47,7 +47,7 @@ var poolMetrics = []string{"dhcpd_up", "dhcpd_scrape_collector_success", "dhcpd_
 func TestPoolsGolden(t *testing.T) {
 	f := newFixture(t)
 	f.addPools(t)
-	e := f.poolExporter(t, "testdata/dhcpd.leases")
+	e := f.poolExporter(t, "../leasefile/testdata/primary.leases.seed")
 	compareGolden(t, e.Collector(scrapeCtx(t)), "pools", poolMetrics...)
 }
 
@@ -55,7 +55,7 @@ func TestPoolsGolden(t *testing.T) {
 func TestLeaseCountsSurviveOMAPIDown(t *testing.T) {
 	f := newFixture(t)
 	f.addPools(t)
-	e := f.poolExporter(t, "testdata/dhcpd.leases")
+	e := f.poolExporter(t, "../leasefile/testdata/primary.leases.seed")
 	f.srv.Close()
 	got := gather(t, e)
 	for _, want := range []string{
@@ -88,7 +88,7 @@ func TestMissingLeaseFileFailsOnlyLeases(t *testing.T) {
 		t.Fatal(err)
 	}
 	unreadable := filepath.Join(dir, "unreadable.leases")
-	b, _ := os.ReadFile("testdata/dhcpd.leases")
+	b, _ := os.ReadFile("../leasefile/testdata/primary.leases.seed")
 	os.WriteFile(unreadable, b, 0)
 	for _, c := range []struct{ name, path string }{
 		{"missing", "testdata/nonexistent.leases"},
@@ -136,7 +136,7 @@ func TestLeaseFileTimeoutFailsOnlyLeases(t *testing.T) {
 	f.addPools(t)
 	dir := t.TempDir()
 	leases := filepath.Join(dir, "dhcpd.leases")
-	seed, _ := os.ReadFile("testdata/dhcpd.leases")
+	seed, _ := os.ReadFile("../leasefile/testdata/primary.leases.seed")
 	os.WriteFile(leases, seed, 0o644)
 	e := f.poolExporter(t, leases)
 	if got := gather(t, e); !strings.Contains(got, poolALease) {
@@ -183,7 +183,7 @@ func TestPoolUnknownToDhcpd(t *testing.T) {
 	f := newFixture(t)
 	poolA := f.srv.Add("pool", omapi.Values{{Name: "lease-count", Data: u32(50)}, {Name: "free-leases", Data: u32(11)}, {Name: "backup-leases", Data: u32(12)}})
 	f.srv.Add("lease", omapi.Values{{Name: "ip-address", Data: []byte{192, 0, 2, 100}}, {Name: "state", Data: u32(2)}, {Name: "pool", Data: u32(uint32(poolA))}})
-	e := f.poolExporter(t, "testdata/dhcpd.leases")
+	e := f.poolExporter(t, "../leasefile/testdata/primary.leases.seed")
 	got := gather(t, e)
 	for _, want := range []string{
 		`dhcpd_pool_loaded_addresses{failover_peer="dhcp-failover",pool="192.0.2.150-192.0.2.199",shared_network="192.0.2.0/24"} 0`,
@@ -201,7 +201,7 @@ func TestPoolUnknownToDhcpd(t *testing.T) {
 func TestPoolHandlesAreCachedAndRelearned(t *testing.T) {
 	f := newFixture(t)
 	f.addPools(t)
-	e := f.poolExporter(t, "testdata/dhcpd.leases")
+	e := f.poolExporter(t, "../leasefile/testdata/primary.leases.seed")
 	count := func() (opens, refreshes int) {
 		for _, m := range f.srv.Received() {
 			if typ, _ := m.Message.Get("type"); m.Op == omapi.OpOpen && string(typ) == "lease" {
@@ -243,7 +243,7 @@ func TestLeaseStatesSumToAddresses(t *testing.T) {
 	f.addPools(t)
 	dir := t.TempDir()
 	leases := filepath.Join(dir, "dhcpd.leases")
-	b, _ := os.ReadFile("testdata/dhcpd.leases")
+	b, _ := os.ReadFile("../leasefile/testdata/primary.leases.seed")
 	os.WriteFile(leases, b, 0o644)
 	e := f.poolExporter(t, leases)
 	got := gather(t, e)
@@ -278,7 +278,7 @@ func TestLeaseStatesSumToAddresses(t *testing.T) {
 func TestPoolsLint(t *testing.T) {
 	f := newFixture(t)
 	f.addPools(t)
-	e := f.poolExporter(t, "testdata/dhcpd.leases")
+	e := f.poolExporter(t, "../leasefile/testdata/primary.leases.seed")
 	problems, err := lintCollector(e)
 	if err != nil {
 		t.Fatal(err)

@@ -148,7 +148,7 @@ func TestBalancingSettings(t *testing.T) {
 		conf string
 		want []string
 	}{
-		{"testdata/dhcpd.conf", []string{ // nothing set: includes/failover.h:47-60
+		{"../dhcpdconf/testdata/primary.conf", []string{ // nothing set: includes/failover.h:47-60
 			`dhcpd_failover_max_lease_misbalance_ratio{peer="dhcp-failover"} 0.15`,
 			`dhcpd_failover_max_lease_ownership_ratio{peer="dhcp-failover"} 0.1`,
 			`dhcpd_failover_min_balance_seconds{peer="dhcp-failover"} 60`,

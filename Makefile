@@ -1,8 +1,8 @@
 # dhcpd_exporter. `make test` is the whole test suite (real-dhcpd, Prometheus
 # and Alertmanager tests included when run as root with the Debian packages
 # installed; .ci/run installs them). `sudo make demo` runs a real dhcpd
-# failover pair with an exporter per server. The tools/ module (PromQL
-# parser, PNG plots) is used by the tests through `go run`.
+# failover pair with an exporter per server. The tools/ module (the PromQL
+# parser) is used by the tests through `go run`.
 
 GO        ?= go
 BIN       ?= dhcpd_exporter

@@ -6,31 +6,19 @@ package collector_test
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/labclient"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/leasefile"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
 
-func labClient(t testing.TB, p *testlab.Pair, s *testlab.Server) *omapi.Client {
-	secret, err := base64.StdEncoding.DecodeString(p.KeySecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := omapi.NewKey(p.KeyName, p.KeyAlgorithm, secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := omapi.NewClient(omapi.Config{Address: s.OMAPIAddr, Key: key, Dial: p.NS.DialContext})
-	t.Cleanup(func() { cl.Close() })
-	return cl
-}
+var labClient = labclient.New
 
 func eachPoolOf(cfg *dhcpdconf.Config, f func(*dhcpdconf.SharedNetwork, *dhcpdconf.Pool)) {
 	for _, sn := range cfg.SharedNetworks {

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/labclient"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
@@ -131,12 +132,7 @@ func TestRealDhcpdPools(t *testing.T) {
 			if k := cfg.Key(cfg.OMAPIKey); k == nil || string(k.Secret) != string(secret) {
 				t.Fatalf("the lab's OMAPI key was not read: %v", k)
 			}
-			key, err := omapi.NewKey(p.KeyName, p.KeyAlgorithm, secret)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cl := omapi.NewClient(omapi.Config{Address: p.Primary.OMAPIAddr, Key: key, Dial: p.NS.DialContext})
-			defer cl.Close()
+			cl := labclient.New(t, p, p.Primary)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			seen := map[omapi.Handle]string{}

@@ -9,7 +9,6 @@ package leasefile
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"os"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/labclient"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
@@ -66,16 +66,7 @@ func TestRealDhcpdLeaseStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, err := base64.StdEncoding.DecodeString(p.KeySecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := omapi.NewKey(p.KeyName, p.KeyAlgorithm, secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := omapi.NewClient(omapi.Config{Address: p.Primary.OMAPIAddr, Key: key, Dial: p.NS.DialContext})
-	defer cl.Close()
+	cl := labclient.New(t, p, p.Primary)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 

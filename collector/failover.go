@@ -194,7 +194,7 @@ func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverS
 // pair apart from another of the same name. "" when no pool uses the peer.
 func pairName(cfg *dhcpdconf.Config, peer string) string {
 	var low netip.Addr
-	eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
+	cfg.EachPool(func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 		if p.FailoverPeer != peer {
 			return
 		}

@@ -20,14 +20,6 @@ import (
 
 var labClient = labclient.New
 
-func eachPoolOf(cfg *dhcpdconf.Config, f func(*dhcpdconf.SharedNetwork, *dhcpdconf.Pool)) {
-	for _, sn := range cfg.SharedNetworks {
-		for _, p := range sn.Pools {
-			f(sn, p)
-		}
-	}
-}
-
 // After dhcpd's start-up rewrite and the failover handshake, the lease file
 // says what dhcpd says: per pool, file free+backup equals OMAPI
 // free-leases+backup-leases, and loaded equals configured addresses, on both
@@ -67,7 +59,7 @@ func compareFileAndOMAPI(t *testing.T, ctx context.Context, cl *omapi.Client, cf
 		t.Fatal(err)
 	}
 	var mismatch string
-	eachPoolOf(cfg, func(sn *dhcpdconf.SharedNetwork, pool *dhcpdconf.Pool) {
+	cfg.EachPool(func(sn *dhcpdconf.SharedNetwork, pool *dhcpdconf.Pool) {
 		var counts leasefile.Counts
 		for _, r := range pool.Ranges {
 			lf.DB().CountRange(r.Low, r.High, pool.FailoverPeer != "", uint32(now.Unix()), &counts)

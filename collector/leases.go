@@ -78,7 +78,7 @@ func (c *leasesCollector) Update(ctx context.Context, s *scrape, ch chan<- prome
 	// the lease-derived series only.
 	cfg, cfgErr := s.conf()
 	if cfgErr == nil {
-		eachPool(cfg, func(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
+		cfg.EachPool(func(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 			gauge(c.addresses, float64(p.Size()), poolLabelValues(sn, p)...)
 		})
 	}
@@ -116,7 +116,7 @@ func (c *leasesCollector) Update(ctx context.Context, s *scrape, ch chan<- prome
 	c.file.ReadDB(func(db *leasefile.LeaseDB) {
 		addresses = db.Addresses()
 		if cfgErr == nil {
-			eachPool(cfg, func(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
+			cfg.EachPool(func(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 				pools = append(pools, poolCounts{sn: sn, p: p})
 				counts := &pools[len(pools)-1].counts
 				for _, r := range p.Ranges {

@@ -18,12 +18,3 @@ func poolDesc(name, help string, extra ...string) *prometheus.Desc {
 func poolLabelValues(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool, extra ...string) []string {
 	return append([]string{sn.Name, p.ID, p.FailoverPeer}, extra...)
 }
-
-// eachPool calls f for every pool of the configuration.
-func eachPool(cfg *dhcpdconf.Config, f func(*dhcpdconf.SharedNetwork, *dhcpdconf.Pool)) {
-	for _, sn := range cfg.SharedNetworks {
-		for _, p := range sn.Pools {
-			f(sn, p)
-		}
-	}
-}

@@ -128,6 +128,16 @@ type Config struct {
 	Warnings []*Error
 }
 
+// EachPool calls f for every pool, shared network by shared network, in
+// the order dhcpd.conf declares them.
+func (c *Config) EachPool(f func(*SharedNetwork, *Pool)) {
+	for _, sn := range c.SharedNetworks {
+		for _, p := range sn.Pools {
+			f(sn, p)
+		}
+	}
+}
+
 // Key returns the key declared under name (case-insensitive, as dhcpd), or nil.
 func (c *Config) Key(name string) *Key {
 	for i := len(c.Keys) - 1; i >= 0; i-- {

@@ -87,15 +87,6 @@ type Tracker struct {
 // attribute names the pool.
 func handleLease(p *dhcpdconf.Pool) netip.Addr { return p.Ranges[0].Low }
 
-// eachPool calls f for every pool of the configuration.
-func eachPool(cfg *dhcpdconf.Config, f func(*dhcpdconf.SharedNetwork, *dhcpdconf.Pool)) {
-	for _, sn := range cfg.SharedNetworks {
-		for _, p := range sn.Pools {
-			f(sn, p)
-		}
-	}
-}
-
 // Read reads every pool of cfg from the dhcpd cl talks to, learning the
 // handles and roles it does not know yet. It returns one Pool for each pool
 // of cfg, in the configuration's order, and err joins every problem met
@@ -122,7 +113,7 @@ func (t *Tracker) Read(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Con
 		t.generation = cl.Generation()
 
 		ids, handles = nil, nil
-		eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
+		cfg.EachPool(func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 			if h, ok := t.handles[p.ID]; ok {
 				ids, handles = append(ids, p.ID), append(handles, h)
 			}
@@ -141,7 +132,7 @@ func (t *Tracker) Read(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Con
 	}
 	byID := map[string]*omapi.Pool{}
 	failed := []error{learnErr}
-	eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
+	cfg.EachPool(func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 		if err, ok := t.merged[p.ID]; ok && t.poolErr[p.ID] == nil {
 			// Learned merged on an earlier Read: still so.
 			t.poolErr[p.ID] = err
@@ -160,7 +151,7 @@ func (t *Tracker) Read(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Con
 		byID[ids[i]] = p
 	}
 	var out []Pool
-	eachPool(cfg, func(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
+	cfg.EachPool(func(sn *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 		r := Pool{Network: sn, Config: p}
 		defer func() { out = append(out, r) }()
 		if t.absent[p.ID] {
@@ -198,7 +189,7 @@ func (t *Tracker) Read(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Con
 func (t *Tracker) learnRoles(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Config) error {
 	var names []string
 	seen := map[string]bool{}
-	eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
+	cfg.EachPool(func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 		if _, known := t.roles[p.FailoverPeer]; p.FailoverPeer != "" && !known && !seen[p.FailoverPeer] && !t.absent[p.ID] {
 			seen[p.FailoverPeer] = true
 			names = append(names, p.FailoverPeer)
@@ -238,7 +229,7 @@ func (t *Tracker) learnRoles(ctx context.Context, cl *omapi.Client, cfg *dhcpdco
 func (t *Tracker) learn(ctx context.Context, cl *omapi.Client, cfg *dhcpdconf.Config) error {
 	var ids []string
 	var ips []netip.Addr
-	eachPool(cfg, func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
+	cfg.EachPool(func(_ *dhcpdconf.SharedNetwork, p *dhcpdconf.Pool) {
 		_, known := t.handles[p.ID]
 		_, merged := t.merged[p.ID]
 		if !known && !merged && !t.absent[p.ID] {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/labclient"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
@@ -45,14 +46,7 @@ group "lab-group" {
 }
 `
 
-func labKey(t testing.TB, p *testlab.Pair) *omapi.Key {
-	t.Helper()
-	secret, err := base64.StdEncoding.DecodeString(p.KeySecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mustKey(t, p.KeyName, p.KeyAlgorithm, secret)
-}
+var labKey = labclient.Key
 
 func labClient(t testing.TB, p *testlab.Pair, s *testlab.Server, key *omapi.Key) *omapi.Client {
 	cl := omapi.NewClient(omapi.Config{Address: s.OMAPIAddr, Key: key, Dial: p.NS.DialContext})

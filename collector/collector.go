@@ -135,6 +135,7 @@ type Exporter struct {
 	collectors map[string]subCollector
 	needsOMAPI map[string]bool
 	usesOMAPI  bool // some enabled collector needs OMAPI
+	status     statusBook
 }
 
 // New builds an Exporter with the enabled collectors.
@@ -263,9 +264,11 @@ func (e *Exporter) collect(ctx context.Context, ch chan<- prometheus.Metric) {
 func (e *Exporter) connect(ctx context.Context, cfg *dhcpdconf.Config) *omapi.Client {
 	cl, err := e.opts.OMAPI.Client(cfg)
 	if err != nil {
+		e.status.setOMAPI("", err)
 		return nil // the source logs why, once
 	}
 	err = cl.Ping(ctx)
+	e.status.setOMAPI(cl.Address(), err)
 	if err == nil {
 		return cl
 	}
@@ -288,6 +291,7 @@ func (e *Exporter) run(ctx context.Context, name string, c subCollector, s *scra
 	} else {
 		err = c.Update(ctx, s, ch)
 	}
+	e.status.record(name, begin, err)
 	ch <- prometheus.MustNewConstMetric(durationDesc, prometheus.GaugeValue, time.Since(begin).Seconds(), name)
 	success := 1.0
 	if err != nil {

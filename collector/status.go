@@ -87,3 +87,7 @@ func (e *Exporter) EnabledCollectors() []string {
 	sort.Strings(names)
 	return names
 }
+
+// ErrOMAPIDown is the error of an OMAPI collector that did not run because
+// dhcpd did not answer (Status.OMAPIErr says why).
+var ErrOMAPIDown = errOMAPIDown

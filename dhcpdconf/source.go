@@ -105,6 +105,17 @@ func (c *Source) LastReload() (ok bool, goodAt time.Time) {
 	return c.lastErr == nil && c.good != nil, c.goodAt
 }
 
+// LastError is the error of the latest completed read: nil when the files
+// parsed as they were then (or were never read yet).
+func (c *Source) LastError() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastErr
+}
+
+// Path is the main configuration file.
+func (c *Source) Path() string { return c.path }
+
 // Generation counts the successful reads: it changes whenever Load starts
 // returning another configuration.
 func (c *Source) Generation() uint64 {

@@ -92,7 +92,9 @@ func (e *localExporter) do(t *testing.T, method, path string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func (e *localExporter) get(t *testing.T, path string) (int, string) { return e.do(t, http.MethodGet, path) }
+func (e *localExporter) get(t *testing.T, path string) (int, string) {
+	return e.do(t, http.MethodGet, path)
+}
 
 func TestHealthAndReadyEndpoints(t *testing.T) {
 	e := startLocal(t, filesOnly(t)...)

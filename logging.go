@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/go-kit/log"
@@ -12,14 +11,11 @@ import (
 	sloggokit "github.com/tjhop/slog-gokit"
 )
 
-// newLoggers builds the project's go-kit logger from the standard
-// --log.level/--log.format flags, and the *slog.Logger exporter-toolkit wants,
-// bridged onto the same go-kit output so there is one stream, one level and
-// one format: keys in the order level, caller, time, msg, times in UTC.
-func newLoggers(cfg *promslog.Config) (log.Logger, *slog.Logger) {
-	return newLoggersTo(os.Stderr, cfg)
-}
-
+// newLoggersTo builds the project's go-kit logger from the standard
+// --log.level/--log.format flags, writing to w, and the *slog.Logger
+// exporter-toolkit wants, bridged onto the same go-kit output so there is one
+// stream, one level and one format: keys in the order level, caller, time,
+// msg, times in UTC.
 func newLoggersTo(w io.Writer, cfg *promslog.Config) (log.Logger, *slog.Logger) {
 	var base log.Logger
 	if cfg.Format != nil && cfg.Format.String() == "json" {

@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -30,6 +31,9 @@ func TestReadmeNamesEveryFlagAndMetric(t *testing.T) {
 	app := kingpin.New(exporterName, "")
 	f := addFlags(app)
 	app.Version("test")
+	if _, err := app.Parse(nil); err != nil { // sets the defaults
+		t.Fatal(err)
+	}
 	var missing []string
 	for _, fl := range app.Model().Flags {
 		if fl.Hidden || fl.Name == "help" {
@@ -80,6 +84,13 @@ func metricNames(t *testing.T, f *flags) []string {
 	names["dhcpd_config_last_reload_successful"] = true
 	names["dhcpd_config_last_reload_success_timestamp_seconds"] = true
 
+	// The probe metrics exist only with --config.file.
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k.key")
+	conf := filepath.Join(dir, "probe.yml")
+	os.WriteFile(key, []byte("key k {\n  algorithm hmac-sha256;\n  secret \"c2VjcmV0c2VjcmV0c2VjcmV0\";\n};\n"), 0o600)
+	os.WriteFile(conf, []byte("modules:\n  m:\n    key_file: "+key+"\n"), 0o600)
+	f.probe.configFile = conf
 	reg := prometheus.NewRegistry()
 	if _, err := f.probe.install(http.NewServeMux(), reg, log.NewNopLogger(), 5*time.Second, 500*time.Millisecond); err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ func serve(f *flags, w *wired, logger log.Logger, slogger *slog.Logger) int {
 	}
 
 	mux := http.NewServeMux()
-	var metrics http.Handler = collector.NewHandler(w.exporter, collector.HandlerOpts{
+	metrics := collector.NewHandler(w.exporter, collector.HandlerOpts{
 		Timeout: f.scrapeTimeout, TimeoutOffset: f.timeoutOffset, Gatherer: own, Logger: logger,
 	})
 	metrics = limitRequests(metrics, f.maxRequests)
@@ -118,18 +118,18 @@ func plain(text string) http.HandlerFunc {
 // limitRequests answers 503 beyond max scrapes in flight (0: no limit), as
 // node_exporter's --web.max-requests does: a scrape storm must not pile
 // up OMAPI requests towards dhcpd or memory in the exporter.
-func limitRequests(h http.Handler, max int) http.Handler {
-	if max <= 0 {
+func limitRequests(h http.Handler, limit int) http.Handler {
+	if limit <= 0 {
 		return h
 	}
-	slots := make(chan struct{}, max)
+	slots := make(chan struct{}, limit)
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		select {
 		case slots <- struct{}{}:
 			defer func() { <-slots }()
 			h.ServeHTTP(rw, r)
 		default:
-			http.Error(rw, fmt.Sprintf("Limit of concurrent requests reached (%d), try again later.", max), http.StatusServiceUnavailable)
+			http.Error(rw, fmt.Sprintf("Limit of concurrent requests reached (%d), try again later.", limit), http.StatusServiceUnavailable)
 		}
 	})
 }

@@ -4,7 +4,11 @@
 # failover pair with an exporter per server. The tools/ module (the PromQL
 # parser) is used by the tests through `go run`.
 
-GO        ?= go
+# Go on PATH, else the official tarball's /usr/local/go/bin/go: root's
+# standard PATH (sudo's secure_path, a login shell) does not have it.
+ifeq ($(origin GO),undefined)
+GO        := $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go),go)
+endif
 BIN       ?= dhcpd_exporter
 # Build metadata, defined here once: the Dockerfile builds with `make build`,
 # and .promu.yml mirrors these -X variables for promu (dockerfile_test.go
@@ -39,9 +43,9 @@ vet:
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOBIN ?= $(shell $(GO) env GOPATH)/bin
 lint:
-	@test -x $(GOBIN)/golangci-lint || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
-	$(GOBIN)/golangci-lint run ./...
-	cd tools && $(GOBIN)/golangci-lint run --config ../.golangci.yml ./...
+	@test -x $(GOBIN)/golangci-lint || PATH="$(dir $(GO)):$$PATH" $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	PATH="$(dir $(GO)):$$PATH" $(GOBIN)/golangci-lint run ./...
+	cd tools && PATH="$(dir $(GO)):$$PATH" $(GOBIN)/golangci-lint run --config ../.golangci.yml ./...
 
 # The whole suite. Packages run in parallel; each real-dhcpd lab lives in its
 # own network namespace.
@@ -58,6 +62,7 @@ fuzz:
 	$(GO) test ./dhcpdconf -run XXX -fuzz FuzzParseConfig -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/conflex -run XXX -fuzz FuzzTokenizer -fuzztime $(FUZZTIME)
 	$(GO) test ./leasefile -run XXX -fuzz FuzzLeaseFile -fuzztime $(FUZZTIME)
+	$(GO) test ./probe -run XXX -fuzz FuzzParseConfig -fuzztime $(FUZZTIME)
 
 # The figures of BENCHMARKS.md. The large files (1,000,000 records, about
 # 365 MB) are generated once into $$TMPDIR; real-dhcpd benchmarks need root.
@@ -70,8 +75,16 @@ bench:
 	$(GO) test . -run XXX -bench DHCPThroughputUnderScrapes -benchtime 1x -v
 	DHCPD_EXPORTER_SOAK=10m $(GO) test . -run XXX -bench Soak -benchtime 1x -timeout 30m -v
 
+# A real dhcpd failover pair with an exporter per server, until Ctrl-C
+# (then exit 0; the exporter and dhcpd logs stay where the demo says). The
+# demo is built and run directly rather than with `go run`, so that signals
+# reach it and not only the go command.
+# DEMO_ARGS: more flags (e.g. --primary-port=9367 --secondary-port=9368).
+DEMO_BIN  ?= .build/dhcpd_exporter-demo
+DEMO_ARGS ?=
 demo: build
-	$(GO) run ./internal/testlab/cmd/demo --exporter ./$(BIN)
+	$(GO) build -o $(DEMO_BIN) ./internal/testlab/cmd/demo
+	$(abspath $(DEMO_BIN)) --exporter $(abspath $(BIN)) $(DEMO_ARGS)
 
 clean:
-	rm -f $(BIN)
+	rm -f $(BIN) $(DEMO_BIN)

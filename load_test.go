@@ -106,14 +106,17 @@ func cpuSeconds(pid int) float64 {
 // 1,000 scrapes, 50 at a time, of an exporter of a real pair's primary:
 // every one answered with dhcpd up and every OMAPI collector succeeding;
 // dhcpd healthy and answering omshell afterwards; the exporter back to its
-// goroutines and file descriptors once the load is gone.
+// goroutines and file descriptors once the load is gone. The exporter runs
+// with --web.max-requests=0: at the default (40) the scrapes beyond it get
+// HTTP 503 by design (TestMaxRequests), and this test measures every scrape
+// going through to dhcpd.
 func TestConcurrentScrapesAgainstRealPair(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real dhcpd load test: not with -short")
 	}
 	testlab.Require(t)
 	p := testlab.StartPair(t, testlab.PairOptions{})
-	e := exporterFor(t, p, p.Primary)
+	e := exporterFor(t, p, p.Primary, "--web.max-requests=0")
 	pid := e.cmd.Process.Pid
 	idle := func() (goroutines float64, fds int) {
 		body := e.mustScrape(t)

@@ -238,39 +238,59 @@ func followTransition(t *testing.T, s *testlab.Server, e *exporter, peer string,
 func TestExporterIsReadOnlyOnTheWire(t *testing.T) {
 	testlab.Require(t)
 	p := testlab.StartPair(t, testlab.PairOptions{})
-	ln, err := p.NS.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var seen []*omapi.Message
-	go proxy(t, ln, p.NS, p.Primary.OMAPIAddr, func(m *omapi.Message) {
-		mu.Lock()
-		seen = append(seen, m)
-		mu.Unlock()
-	})
-	t.Cleanup(func() { ln.Close() })
-	e := startExporter(t, p.NS, "--omapi.address="+ln.Addr().String(), "--omapi.key-file="+p.KeyFile,
+	wire := recordWire(t, p, p.Primary.OMAPIAddr)
+	e := startExporter(t, p.NS, "--omapi.address="+wire.addr, "--omapi.key-file="+p.KeyFile,
 		"--dhcpd.config-file="+p.Primary.ConfPath, "--dhcpd.leases-file="+p.Primary.LeasesPath)
 	for i := 0; i < 5; i++ {
 		if body := e.mustScrape(t); !strings.Contains(body, "dhcpd_up 1") {
 			t.Fatalf("scrape through proxy:\n%s", body)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	wire.assertReadOnly(t, 5)
+	p.Primary.AssertHealthy(t)
+}
+
+// wireRecorder is a proxy in the lab namespace, in front of a dhcpd's
+// OMAPI port, that decodes every message the exporter sends.
+type wireRecorder struct {
+	addr string // the proxy's address: give it to the exporter
+	mu   sync.Mutex
+	seen []*omapi.Message
+}
+
+func recordWire(t *testing.T, p *testlab.Pair, target string) *wireRecorder {
+	t.Helper()
+	ln, err := p.NS.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	w := &wireRecorder{addr: ln.Addr().String()}
+	go proxy(t, ln, p.NS, target, func(m *omapi.Message) {
+		w.mu.Lock()
+		w.seen = append(w.seen, m)
+		w.mu.Unlock()
+	})
+	return w
+}
+
+// assertReadOnly checks that at least min messages went by, none of them
+// a write (create, update, delete).
+func (w *wireRecorder) assertReadOnly(t *testing.T, min int) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	ops := map[string]int{}
-	for _, m := range seen {
+	for _, m := range w.seen {
 		if !m.ReadOnly() {
 			t.Errorf("exporter sent %s", m)
 		}
 		ops[m.String()]++
 	}
-	if len(seen) < 5 {
-		t.Fatalf("only %d messages seen", len(seen))
+	if len(w.seen) < min {
+		t.Fatalf("only %d messages seen", len(w.seen))
 	}
 	t.Logf("client messages by kind: %v", ops)
-	p.Primary.AssertHealthy(t)
 }
 
 // proxy forwards connections to target and decodes the client's messages.

@@ -274,9 +274,9 @@ func recordWire(t *testing.T, p *testlab.Pair, target string) *wireRecorder {
 	return w
 }
 
-// assertReadOnly checks that at least min messages went by, none of them
+// assertReadOnly checks that at least atLeast messages went by, none of them
 // a write (create, update, delete).
-func (w *wireRecorder) assertReadOnly(t *testing.T, min int) {
+func (w *wireRecorder) assertReadOnly(t *testing.T, atLeast int) {
 	t.Helper()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -287,7 +287,7 @@ func (w *wireRecorder) assertReadOnly(t *testing.T, min int) {
 		}
 		ops[m.String()]++
 	}
-	if len(w.seen) < min {
+	if len(w.seen) < atLeast {
 		t.Fatalf("only %d messages seen", len(w.seen))
 	}
 	t.Logf("client messages by kind: %v", ops)

@@ -70,7 +70,11 @@ bench:
 	$(GO) test ./leasefile ./dhcpdconf ./internal/conflex -run XXX -bench . -benchtime 5x
 	DHCPD_EXPORTER_BENCH_RECORDS=100000 $(GO) test ./collector -run XXX -bench ScrapeAfterAppend -benchtime 30x
 	DHCPD_EXPORTER_BENCH_RECORDS=1000000 $(GO) test ./collector -run XXX -bench ScrapeAfterAppend -benchtime 30x
-	$(GO) test ./collector -run XXX -bench RealOMAPI -benchtime 100x -v
+	$(GO) test ./collector -run XXX -bench ScrapeSeries -benchmem -count 6
+	DHCPD_EXPORTER_BENCH_RECORDS=1000000 $(GO) test ./collector -run XXX -bench ScrapeHTTP -benchtime 30x -benchmem -count 5
+	$(GO) test ./collector -run XXX -bench RealOMAPIScrape1000Pools -benchtime 100x -benchmem -v
+	$(GO) test ./collector -run XXX -bench 'Real(OMAPIScrape|Exporter)8000Pools' -benchtime 20x -benchmem -v
+	DHCPD_EXPORTER_BENCH_RECORDS=1000000 $(GO) test ./collector -run XXX -bench FirstReadVsDhcpdPools -benchtime 20x
 	$(GO) test . -run XXX -bench ExporterLargeLeaseFile -benchtime 20x -v
 	$(GO) test . -run XXX -bench DHCPThroughputUnderScrapes -benchtime 1x -v
 	DHCPD_EXPORTER_SOAK=10m $(GO) test . -run XXX -bench Soak -benchtime 1x -timeout 30m -v

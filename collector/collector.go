@@ -26,10 +26,10 @@ const namespace = "dhcpd"
 // subCollector is one data source turned into metrics: one of the
 // collectors --collector.<name> turns on or off.
 type subCollector interface {
-	// Describe sends every Desc the collector can emit.
-	Describe(ch chan<- *prometheus.Desc)
-	// Update sends the collector's metrics for one scrape.
-	Update(ctx context.Context, s *scrape, ch chan<- prometheus.Metric) error
+	// families lists every family the collector can emit.
+	families() []*family
+	// Update emits the collector's series for one scrape.
+	Update(ctx context.Context, s *scrape, out *sink) error
 }
 
 // scrape is what one scrape shares between collectors.
@@ -43,6 +43,14 @@ type scrape struct {
 	// dhcpd.conf as loaded once at the start of the scrape.
 	cfg    *dhcpdconf.Config
 	cfgErr error
+
+	labels *poolLabelCache
+}
+
+// poolLabels returns the label sets of the pools of cfg, the scrape's
+// configuration.
+func (s *scrape) poolLabels(cfg *dhcpdconf.Config) map[*dhcpdconf.Pool]*poolLabelSet {
+	return s.labels.of(cfg)
 }
 
 // conf is dhcpd.conf for this scrape: the last configuration that parsed,
@@ -120,6 +128,11 @@ type Options struct {
 	FailoverPeers []string
 	// LeasesFile is dhcpd.leases.
 	LeasesFile string
+	// LeaseStates are the states of dhcpd_pool_leases to export
+	// (--collector.leases.states): binding state names as dhcpd writes
+	// them, or "reserved" (leasefile.Buckets). Empty means all. Each state
+	// left out saves one series per pool.
+	LeaseStates []string
 	// SentinelAddresses are sentinel leases whose live state is exported.
 	SentinelAddresses []netip.Addr
 	// Now is the clock, for tests; nil means time.Now.
@@ -136,6 +149,9 @@ type Exporter struct {
 	needsOMAPI map[string]bool
 	usesOMAPI  bool // some enabled collector needs OMAPI
 	status     statusBook
+	labels     poolLabelCache
+	names      []string  // the enabled collectors, sorted
+	sinks      sync.Pool // of *[]*sink for a scrape, see scrape
 }
 
 // New builds an Exporter with the enabled collectors.
@@ -163,32 +179,30 @@ func New(opts Options) (*Exporter, error) {
 	if e.usesOMAPI && opts.OMAPI == nil {
 		return nil, errors.New("collector: OMAPI collectors are enabled but no OMAPI client is given")
 	}
+	e.names = e.EnabledCollectors()
 	return e, nil
 }
 
 var (
-	upDesc = prometheus.NewDesc(namespace+"_up",
-		"1 when dhcpd answered OMAPI and accepted the key in this scrape, else 0 (and no OMAPI-derived series are exported).",
-		nil, nil)
-	durationDesc = prometheus.NewDesc(namespace+"_scrape_collector_duration_seconds",
-		"Time a collector took in this scrape.", []string{"collector"}, nil)
-	successDesc = prometheus.NewDesc(namespace+"_scrape_collector_success",
-		"1 when a collector succeeded in this scrape, else 0.", []string{"collector"}, nil)
-	omapiRequestsDesc = prometheus.NewDesc(namespace+"_exporter_omapi_requests_total",
-		"OMAPI requests the exporter sent to dhcpd.", nil, nil)
-	omapiWindowsDesc = prometheus.NewDesc(namespace+"_exporter_omapi_windows_total",
-		"Pipelined OMAPI request windows the exporter sent (each kept under dhcpd's 4 KB output buffer).", nil, nil)
-	omapiConnectsDesc = prometheus.NewDesc(namespace+"_exporter_omapi_connects_total",
-		"OMAPI connections the exporter established and authenticated.", nil, nil)
-	omapiFailuresDesc = prometheus.NewDesc(namespace+"_exporter_omapi_failures_total",
+	upFamily = newGauge(namespace+"_up",
+		"1 when dhcpd answered OMAPI and accepted the key in this scrape, else 0 (and no OMAPI-derived series are exported).")
+	durationFamily = newGauge(namespace+"_scrape_collector_duration_seconds",
+		"Time a collector took in this scrape.", "collector")
+	successFamily = newGauge(namespace+"_scrape_collector_success",
+		"1 when a collector succeeded in this scrape, else 0.", "collector")
+	omapiRequestsFamily = newCounter(namespace+"_exporter_omapi_requests_total",
+		"OMAPI requests the exporter sent to dhcpd.")
+	omapiWindowsFamily = newCounter(namespace+"_exporter_omapi_windows_total",
+		"Pipelined OMAPI request windows the exporter sent (each kept under dhcpd's 4 KB output buffer).")
+	omapiConnectsFamily = newCounter(namespace+"_exporter_omapi_connects_total",
+		"OMAPI connections the exporter established and authenticated.")
+	omapiFailuresFamily = newCounter(namespace+"_exporter_omapi_failures_total",
 		"OMAPI exchanges that failed, by reason: connect (refused, unreachable, connection closed or reset), timeout (dhcpd did not answer in time, or another scrape held the connection), auth (dhcpd rejected the key, or a reply's signature did not verify), protocol (a malformed, oversized or unexpected reply).",
-		[]string{"reason"}, nil)
-	configReloadDesc = prometheus.NewDesc(namespace+"_config_last_reload_successful",
-		"1 when dhcpd.conf (with its includes) parsed when last read, else 0: then the exporter goes on with the configuration that parsed last, as dhcpd does until it restarts.",
-		nil, nil)
-	configReloadTimeDesc = prometheus.NewDesc(namespace+"_config_last_reload_success_timestamp_seconds",
-		"When the dhcpd.conf in use was read (the last read that parsed); 0 when none did.",
-		nil, nil)
+		"reason")
+	configReloadFamily = newGauge(namespace+"_config_last_reload_successful",
+		"1 when dhcpd.conf (with its includes) parsed when last read, else 0: then the exporter goes on with the configuration that parsed last, as dhcpd does until it restarts.")
+	configReloadTimeFamily = newGauge(namespace+"_config_last_reload_success_timestamp_seconds",
+		"When the dhcpd.conf in use was read (the last read that parsed); 0 when none did.")
 )
 
 // Collector returns a prometheus.Collector whose Collect runs one scrape
@@ -203,60 +217,108 @@ type boundExporter struct {
 }
 
 func (b *boundExporter) Describe(ch chan<- *prometheus.Desc) { b.e.Describe(ch) }
-func (b *boundExporter) Collect(ch chan<- prometheus.Metric) { b.e.collect(b.ctx, ch) }
+
+// Collect sends the scrape's series through the registry, which checks
+// them; the handler skips that (see family). The sinks are not reused: the
+// registry may write a metric after Collect returned.
+func (b *boundExporter) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range b.e.scrape(b.ctx) {
+		for _, fb := range s.order {
+			for _, m := range fb.toDTO().Metric {
+				ch <- builtMetric{desc: fb.f.desc, m: m}
+			}
+		}
+	}
+}
+
+// gather runs one scrape and returns the families it emitted, sorted by
+// name, valid until release is called.
+func (e *Exporter) gather(ctx context.Context) (fams []*familyBuffer, release func()) {
+	sinks := e.scrape(ctx)
+	return emitted(sinks), func() {
+		for _, s := range sinks {
+			s.reset()
+		}
+		e.sinks.Put(&sinks)
+	}
+}
 
 // Describe sends every Desc the enabled collectors can emit. Dashboards and
 // alert rules are checked against these, so a rename breaks the build.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	ch <- durationDesc
-	ch <- successDesc
+	ch <- durationFamily.desc
+	ch <- successFamily.desc
 	if e.usesOMAPI {
-		for _, d := range []*prometheus.Desc{upDesc, omapiRequestsDesc, omapiWindowsDesc, omapiConnectsDesc, omapiFailuresDesc} {
-			ch <- d
+		for _, f := range []*family{upFamily, omapiRequestsFamily, omapiWindowsFamily, omapiConnectsFamily, omapiFailuresFamily} {
+			ch <- f.desc
 		}
 	}
 	if e.opts.Config != nil {
-		ch <- configReloadDesc
-		ch <- configReloadTimeDesc
+		ch <- configReloadFamily.desc
+		ch <- configReloadTimeFamily.desc
 	}
 	for _, c := range e.collectors {
-		c.Describe(ch)
+		for _, f := range c.families() {
+			ch <- f.desc
+		}
 	}
 }
 
-func (e *Exporter) collect(ctx context.Context, ch chan<- prometheus.Metric) {
-	s := &scrape{Config: e.opts.Config, Logger: e.logger}
+// scrape runs the enabled collectors, concurrently, and returns what they
+// emitted: the exporter's own series in the first sink, then one sink per
+// collector in name order. The sinks come from earlier scrapes when a
+// gather released them.
+func (e *Exporter) scrape(ctx context.Context) []*sink {
+	var sinks []*sink
+	if p, ok := e.sinks.Get().(*[]*sink); ok {
+		sinks = *p
+	} else {
+		sinks = make([]*sink, 1+len(e.names))
+		for i := range sinks {
+			sinks[i] = &sink{}
+		}
+	}
+	meta := sinks[0]
+	s := &scrape{Config: e.opts.Config, Logger: e.logger, labels: &e.labels}
 	if s.Config != nil {
 		s.cfg, s.cfgErr = s.Config.Load(ctx)
 		ok, at := s.Config.LastReload()
-		ch <- prometheus.MustNewConstMetric(configReloadDesc, prometheus.GaugeValue, boolValue(ok))
-		ch <- prometheus.MustNewConstMetric(configReloadTimeDesc, prometheus.GaugeValue, unixSeconds(at))
+		meta.add(configReloadFamily, boolValue(ok), nil)
+		meta.add(configReloadTimeFamily, unixSeconds(at), nil)
 	}
 	if e.usesOMAPI {
 		s.OMAPI = e.connect(ctx, s.cfg)
-		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(s.OMAPI != nil))
+		meta.add(upFamily, boolValue(s.OMAPI != nil), nil)
 	}
 
+	names := e.names
+	outcomes := make([]outcome, len(names))
 	var wg sync.WaitGroup
-	for name, c := range e.collectors {
+	for i, name := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.run(ctx, name, c, s, ch)
+			outcomes[i] = e.run(ctx, name, e.collectors[name], s, sinks[1+i])
 		}()
 	}
 	wg.Wait()
+	for i, name := range names {
+		meta.addValues(durationFamily, outcomes[i].duration.Seconds(), name)
+	}
+	for i, name := range names {
+		meta.addValues(successFamily, boolValue(outcomes[i].err == nil), name)
+	}
 
-	if !e.usesOMAPI {
-		return
+	if e.usesOMAPI {
+		st := e.opts.OMAPI.Stats()
+		meta.add(omapiRequestsFamily, float64(st.Requests), nil)
+		meta.add(omapiWindowsFamily, float64(st.Windows), nil)
+		meta.add(omapiConnectsFamily, float64(st.Connects), nil)
+		for _, r := range omapi.Reasons() {
+			meta.addValues(omapiFailuresFamily, float64(st.FailuresByReason[r]), string(r))
+		}
 	}
-	st := e.opts.OMAPI.Stats()
-	ch <- prometheus.MustNewConstMetric(omapiRequestsDesc, prometheus.CounterValue, float64(st.Requests))
-	ch <- prometheus.MustNewConstMetric(omapiWindowsDesc, prometheus.CounterValue, float64(st.Windows))
-	ch <- prometheus.MustNewConstMetric(omapiConnectsDesc, prometheus.CounterValue, float64(st.Connects))
-	for _, r := range omapi.Reasons() {
-		ch <- prometheus.MustNewConstMetric(omapiFailuresDesc, prometheus.CounterValue, float64(st.FailuresByReason[r]), string(r))
-	}
+	return sinks
 }
 
 // connect returns the client for this scrape once dhcpd has answered it
@@ -283,22 +345,23 @@ func (e *Exporter) connect(ctx context.Context, cfg *dhcpdconf.Config) *omapi.Cl
 // errOMAPIDown is what an OMAPI collector reports when dhcpd_up is 0.
 var errOMAPIDown = errors.New("skipped: dhcpd does not answer OMAPI")
 
-func (e *Exporter) run(ctx context.Context, name string, c subCollector, s *scrape, ch chan<- prometheus.Metric) {
+// outcome is how one collector did in one scrape.
+type outcome struct {
+	duration time.Duration
+	err      error
+}
+
+func (e *Exporter) run(ctx context.Context, name string, c subCollector, s *scrape, out *sink) outcome {
 	begin := time.Now()
 	var err error
 	if e.needsOMAPI[name] && s.OMAPI == nil {
 		err = errOMAPIDown
 	} else {
-		err = c.Update(ctx, s, ch)
+		err = c.Update(ctx, s, out)
 	}
 	e.status.record(name, begin, err)
-	ch <- prometheus.MustNewConstMetric(durationDesc, prometheus.GaugeValue, time.Since(begin).Seconds(), name)
-	success := 1.0
-	if err != nil {
-		success = 0
-		if err != errOMAPIDown {
-			level.Error(e.logger).Log("msg", "collector failed", "collector", name, "err", err)
-		}
+	if err != nil && err != errOMAPIDown {
+		level.Error(e.logger).Log("msg", "collector failed", "collector", name, "err", err)
 	}
-	ch <- prometheus.MustNewConstMetric(successDesc, prometheus.GaugeValue, success, name)
+	return outcome{duration: time.Since(begin), err: err}
 }

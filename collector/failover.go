@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
@@ -25,13 +23,13 @@ func init() {
 type failoverCollector struct {
 	peers []string // explicit --collector.failover.peer names, or nil for dhcpd.conf's
 
-	state, stateChange, info, mclt, unacked, partnerMaxUnacked, maxDelay *prometheus.Desc
-	lbMaxSeconds, split, lastSent, lastReceived                          *prometheus.Desc
-	misbalance, ownership, minBalance, maxBalance, autoPartnerDown       *prometheus.Desc
+	state, stateChange, info, mclt, unacked, partnerMaxUnacked, maxDelay *family
+	lbMaxSeconds, split, lastSent, lastReceived                          *family
+	misbalance, ownership, minBalance, maxBalance, autoPartnerDown       *family
 }
 
-func failoverDesc(name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "failover", name), help, append([]string{"peer"}, labels...), nil)
+func failoverDesc(name, help string, labels ...string) *family {
+	return newGauge(namespace+"_failover_"+name, help, append([]string{"peer"}, labels...)...)
 }
 
 func newFailoverCollector(o Options) (subCollector, error) {
@@ -73,11 +71,9 @@ func newFailoverCollector(o Options) (subCollector, error) {
 	}, nil
 }
 
-func (c *failoverCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.state, c.stateChange, c.info, c.mclt, c.unacked, c.partnerMaxUnacked, c.maxDelay,
-		c.lbMaxSeconds, c.split, c.lastSent, c.lastReceived, c.misbalance, c.ownership, c.minBalance, c.maxBalance, c.autoPartnerDown} {
-		ch <- d
-	}
+func (c *failoverCollector) families() []*family {
+	return []*family{c.state, c.stateChange, c.info, c.mclt, c.unacked, c.partnerMaxUnacked, c.maxDelay,
+		c.lbMaxSeconds, c.split, c.lastSent, c.lastReceived, c.misbalance, c.ownership, c.minBalance, c.maxBalance, c.autoPartnerDown}
 }
 
 // peerNames returns the peers to poll and the dhcpd.conf (nil if none was
@@ -97,7 +93,7 @@ func (c *failoverCollector) peerNames(s *scrape) ([]string, *dhcpdconf.Config, e
 	return names, cfg, nil
 }
 
-func (c *failoverCollector) Update(ctx context.Context, s *scrape, ch chan<- prometheus.Metric) error {
+func (c *failoverCollector) Update(ctx context.Context, s *scrape, out *sink) error {
 	names, cfg, err := c.peerNames(s)
 	if err != nil || len(names) == 0 {
 		return err
@@ -115,7 +111,7 @@ func (c *failoverCollector) Update(ctx context.Context, s *scrape, ch chan<- pro
 			failed = append(failed, errs[i])
 			continue
 		}
-		if err := c.emit(ch, f, cfg); err != nil {
+		if err := c.emit(out, f, cfg); err != nil {
 			failed = append(failed, err)
 		}
 	}
@@ -124,9 +120,9 @@ func (c *failoverCollector) Update(ctx context.Context, s *scrape, ch chan<- pro
 
 // emit sends one peer's metrics. cfg (nil when dhcpd.conf is unreadable)
 // adds the declaration: addresses, the pair and the balancing settings.
-func (c *failoverCollector) emit(ch chan<- prometheus.Metric, f *omapi.FailoverState, cfg *dhcpdconf.Config) error {
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{f.Name}, labels...)...)
+func (c *failoverCollector) emit(out *sink, f *omapi.FailoverState, cfg *dhcpdconf.Config) error {
+	gauge := func(d *family, v float64, labels ...string) {
+		out.addValues(d, v, append([]string{f.Name}, labels...)...)
 	}
 	var problems []string
 	for _, side := range []struct {

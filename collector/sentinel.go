@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
@@ -21,28 +19,25 @@ func init() {
 // bounded by that list: this is no per-lease export.
 type sentinelCollector struct {
 	addresses []netip.Addr
-	state     *prometheus.Desc
-	ends      *prometheus.Desc
+	state     *family
+	ends      *family
 }
 
 func newSentinelCollector(o Options) (subCollector, error) {
 	return &sentinelCollector{
 		addresses: o.SentinelAddresses,
-		state: prometheus.NewDesc(namespace+"_sentinel_lease_state",
+		state: newGauge(namespace+"_sentinel_lease_state",
 			"Binding state of an operator-named sentinel lease (--collector.sentinel.address), read live over OMAPI: one series per state, 1 for the current one.",
-			[]string{"address", "state"}, nil),
-		ends: prometheus.NewDesc(namespace+"_sentinel_lease_ends_timestamp_seconds",
+			"address", "state"),
+		ends: newGauge(namespace+"_sentinel_lease_ends_timestamp_seconds",
 			"The sentinel lease's end time as dhcpd holds it (OMAPI ends): for an active lease when it expires; for a free, expired or released lease a time in the past (when it last ended), not a future event. 0 unset, 2147483647 never.",
-			[]string{"address"}, nil),
+			"address"),
 	}, nil
 }
 
-func (c *sentinelCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.state
-	ch <- c.ends
-}
+func (c *sentinelCollector) families() []*family { return []*family{c.state, c.ends} }
 
-func (c *sentinelCollector) Update(ctx context.Context, s *scrape, ch chan<- prometheus.Metric) error {
+func (c *sentinelCollector) Update(ctx context.Context, s *scrape, out *sink) error {
 	if len(c.addresses) == 0 {
 		return nil
 	}
@@ -61,10 +56,10 @@ func (c *sentinelCollector) Update(ctx context.Context, s *scrape, ch chan<- pro
 			continue
 		}
 		for _, st := range binding.States {
-			ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, boolValue(l.State == st), addr, st.String())
+			out.addValues(c.state, boolValue(l.State == st), addr, st.String())
 		}
 		ends := unixSeconds(l.Ends)
-		ch <- prometheus.MustNewConstMetric(c.ends, prometheus.GaugeValue, ends, addr)
+		out.addValues(c.ends, ends, addr)
 	}
 	return errors.Join(failed...)
 }

@@ -143,3 +143,38 @@ func ManyPools(n, size int) string {
 	}
 	return b.String()
 }
+
+// DensePools returns dhcpd.conf text for a lone primary (PairOptions.Start
+// "primary") with n pools of 16 addresses packed into 10.0.0.0/15, the
+// scale of an ISP's server: each pool is the whole of a /28 subnet of its
+// own (dhcpd leases network and broadcast addresses too, and merges pools
+// of one shared network, so each needs its own subnet), alternating between
+// the lab's failover peer and a second declared peer (whose partner never
+// answers), as ManyPools. n is at most 8,192.
+func DensePools(n int) string {
+	if n > 8192 {
+		panic("testlab: DensePools: at most 8,192 pools of 16 addresses fit a /15")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `failover peer "%s" {
+  primary;
+  address 192.0.2.1;
+  port 648;
+  peer address 192.0.2.3;
+  peer port 848;
+  max-response-delay 5;
+  mclt 10;
+  split 128;
+}
+`, SecondPeerName)
+	for i := 0; i < n; i++ {
+		peer := PeerName
+		if i%2 == 1 {
+			peer = SecondPeerName
+		}
+		a, c, d := i>>12, i>>4&255, i&15*16
+		fmt.Fprintf(&b, "subnet 10.%d.%d.%d netmask 255.255.255.240 { pool { failover peer \"%s\"; range 10.%d.%d.%d 10.%d.%d.%d; } }\n",
+			a, c, d, peer, a, c, d, a, c, d+15)
+	}
+	return b.String()
+}

@@ -1,10 +1,12 @@
 package omapi
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -101,5 +103,36 @@ func TestKeyNeverPrintsSecret(t *testing.T) {
 	}
 	if _, err := NewKey("k", "hmac-md5", nil); err == nil {
 		t.Errorf("empty secret accepted")
+	}
+}
+
+// The keyed HMACs a Key reuses give the same signatures as a fresh HMAC,
+// also when clients of one key sign at the same time (run with -race).
+func TestSignReusesHMACsSafely(t *testing.T) {
+	for _, alg := range []string{"hmac-md5", "hmac-sha1", "hmac-sha256", "hmac-sha512"} {
+		k, err := NewKey("k", alg, []byte("a secret of some length"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := &Key{name: k.name, alg: k.alg, secret: k.secret} // no pool: hmac.New each time
+		var wg sync.WaitGroup
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 200; i++ {
+					data := []byte(fmt.Sprintf("message %d of goroutine %d", i, g))
+					if got, want := k.Sign(nil, data), fresh.Sign(nil, data); !bytes.Equal(got, want) {
+						t.Errorf("%s: reused HMAC signs %x, a fresh one %x", alg, got, want)
+						return
+					}
+					if !k.Verify(data, fresh.Sign(nil, data)) {
+						t.Errorf("%s: a fresh signature does not verify", alg)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
 	}
 }

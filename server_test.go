@@ -227,3 +227,20 @@ func TestSIGTERMExitsZero(t *testing.T) {
 		t.Errorf("no shutdown line in:\n%s", e.logText())
 	}
 }
+
+// --collector.leases.states keeps only the named states of
+// dhcpd_pool_leases (comma-separated or repeated); an unknown one stops the
+// start with the list of known states.
+func TestLeaseStatesFlag(t *testing.T) {
+	e := startLocal(t, append(filesOnly(t), "--collector.leases.states=active,free", "--collector.leases.states=backup")...)
+	_, body := e.get(t, "/metrics")
+	for state, want := range map[string]bool{"active": true, "free": true, "backup": true, "expired": false, "reserved": false} {
+		if got := strings.Contains(body, `state="`+state+`"`); got != want {
+			t.Errorf("state %s exported: %v, want %v", state, got, want)
+		}
+	}
+	out, err := exec.Command(exporterBinary(t), append(filesOnly(t), "--collector.leases.states=leased")...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `lease state \"leased\" is not one of free, active`) {
+		t.Errorf("unknown state: %v\n%s", err, out)
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/binding"
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 )
 
 var benchNow = time.Unix(1795355429, 0)
@@ -181,38 +181,19 @@ func copyFile(src, dst string) error {
 // the paired ratios: on a machine whose speed drifts (a VM with noisy
 // neighbours), pairs measured back to back compare fairly.
 func BenchmarkSpeedupVsDhcpdPools(b *testing.B) {
-	if _, err := exec.LookPath("dhcpd-pools"); err != nil {
-		b.Skip("dhcpd-pools not installed")
-	}
 	conf, leases := benchFiles(b, benchRecords())
 	cfg, err := dhcpdconf.ParseFile(conf, dhcpdconf.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	var ours, theirs, ratios []float64
-	for i := 0; i < b.N; i++ {
+	testlab.RaceDhcpdPools(b, conf, leases, func() time.Duration {
 		start := time.Now()
 		lf := NewLeaseFile(leases)
 		if _, err := lf.Update(bg, benchNow); err != nil {
 			b.Fatal(err)
 		}
 		aggregate(cfg, lf.DB())
-		o := time.Since(start).Seconds()
-		start = time.Now()
-		if out, err := exec.Command("dhcpd-pools", "-c", conf, "-l", leases, "-f", "j", "-o", os.DevNull).CombinedOutput(); err != nil {
-			b.Fatalf("%v: %s", err, out)
-		}
-		d := time.Since(start).Seconds()
-		ours, theirs, ratios = append(ours, o), append(theirs, d), append(ratios, d/o)
-	}
-	b.ReportMetric(median(ours)*1000, "ours-ms")
-	b.ReportMetric(median(theirs)*1000, "dhcpd-pools-ms")
-	b.ReportMetric(median(ratios), "x-faster")
-	b.ReportMetric(slices.Min(ratios), "x-faster-min")
+		return time.Since(start)
+	})
 }
 
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
-}

@@ -111,17 +111,12 @@ func withoutFailoverPeers(conf string) string {
 	return b.String()
 }
 
-// SecondPeerName is the extra failover peer ManyPools can refer to.
+// SecondPeerName is the extra failover peer ManyPools and DensePools
+// refer to.
 const SecondPeerName = "second-failover"
 
-// ManyPools returns dhcpd.conf text for a lone primary (PairOptions.Start
-// "primary") with n extra pools of size addresses, each in a /24 of its own
-// (10.A.B.0/24), alternating between the lab's failover peer and a second
-// declared peer (whose partner never answers). It is for load tests: every
-// pool is a separate dhcpd pool object.
-func ManyPools(n, size int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `failover peer "%s" {
+// secondPeerDecl declares SecondPeerName; its partner never answers.
+var secondPeerDecl = fmt.Sprintf(`failover peer "%s" {
   primary;
   address 192.0.2.1;
   port 648;
@@ -132,11 +127,26 @@ func ManyPools(n, size int) string {
   split 128;
 }
 `, SecondPeerName)
+
+// alternatingPeer is the failover peer of the i-th generated pool: the
+// lab's and the second in turn.
+func alternatingPeer(i int) string {
+	if i%2 == 1 {
+		return SecondPeerName
+	}
+	return PeerName
+}
+
+// ManyPools returns dhcpd.conf text for a lone primary (PairOptions.Start
+// "primary") with n extra pools of size addresses, each in a /24 of its own
+// (10.A.B.0/24), alternating between the lab's failover peer and a second
+// declared peer (whose partner never answers). It is for load tests: every
+// pool is a separate dhcpd pool object.
+func ManyPools(n, size int) string {
+	var b strings.Builder
+	b.WriteString(secondPeerDecl)
 	for i := 0; i < n; i++ {
-		peer := PeerName
-		if i%2 == 1 {
-			peer = SecondPeerName
-		}
+		peer := alternatingPeer(i)
 		a, c := i/250, i%250
 		fmt.Fprintf(&b, "subnet 10.%d.%d.0 netmask 255.255.255.0 { pool { failover peer \"%s\"; range 10.%d.%d.10 10.%d.%d.%d; } }\n",
 			a, c, peer, a, c, a, c, 9+size)
@@ -156,22 +166,9 @@ func DensePools(n int) string {
 		panic("testlab: DensePools: at most 8,192 pools of 16 addresses fit a /15")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `failover peer "%s" {
-  primary;
-  address 192.0.2.1;
-  port 648;
-  peer address 192.0.2.3;
-  peer port 848;
-  max-response-delay 5;
-  mclt 10;
-  split 128;
-}
-`, SecondPeerName)
+	b.WriteString(secondPeerDecl)
 	for i := 0; i < n; i++ {
-		peer := PeerName
-		if i%2 == 1 {
-			peer = SecondPeerName
-		}
+		peer := alternatingPeer(i)
 		a, c, d := i>>12, i>>4&255, i&15*16
 		fmt.Fprintf(&b, "subnet 10.%d.%d.%d netmask 255.255.255.240 { pool { failover peer \"%s\"; range 10.%d.%d.%d 10.%d.%d.%d; } }\n",
 			a, c, d, peer, a, c, d, a, c, d+15)

@@ -196,4 +196,3 @@ func BenchmarkSpeedupVsDhcpdPools(b *testing.B) {
 		return time.Since(start)
 	})
 }
-

@@ -5,44 +5,23 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
-	"time"
 
-	"github.com/go-kit/log"
-
-	"github.com/dhcpd-exporter/dhcpd_exporter/collector"
-	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
 )
 
-// BenchmarkScrapeAfterAppend is a whole /metrics scrape (collectors,
-// registry, text encoding) of 1,000 pools after dhcpd appended 1,000
-// records to a large lease file. OMAPI is down (a closed port): this
-// measures the file side. DHCPD_EXPORTER_BENCH_RECORDS sizes the file.
+// BenchmarkScrapeAfterAppend is a whole /metrics scrape (collectors, text
+// encoding) of 1,000 pools after dhcpd appended 1,000 records to a large
+// lease file. The OMAPI collectors are off: this measures the file side.
+// DHCPD_EXPORTER_BENCH_RECORDS sizes the file.
 func BenchmarkScrapeAfterAppend(b *testing.B) {
 	records := 100000
 	if os.Getenv("DHCPD_EXPORTER_BENCH_RECORDS") != "" {
 		records = benchRecordsEnv()
 	}
-	conf, src, err := leasegen.Cached(leasegen.BenchOptions(records))
-	if err != nil {
-		b.Fatal(err)
-	}
-	leases := filepath.Join(b.TempDir(), "dhcpd.leases")
-	data, _ := os.ReadFile(src)
-	os.WriteFile(leases, data, 0o644)
-	e, err := collector.New(collector.Options{
-		Logger:     log.NewNopLogger(),
-		Config:     dhcpdconf.NewSource(conf, "/"),
-		LeasesFile: leases,
-		Enabled:    map[string]bool{"failover": false, "pools": false, "sentinel": false, "leases": true},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := collector.NewHandler(e, collector.HandlerOpts{Timeout: 10 * time.Second})
+	o := leasegen.BenchOptions(records)
+	h, leases, _ := leasesExporter(b, o.Pools, o.PoolSize, records)
 	scrape := func() {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))

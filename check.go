@@ -20,6 +20,7 @@ import (
 	"github.com/dhcpd-exporter/dhcpd_exporter/dhcpdconf"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapiconf"
+	"github.com/dhcpd-exporter/dhcpd_exporter/probe"
 )
 
 // runCheck is --check: one scrape, done the way the server does it, told as
@@ -60,6 +61,9 @@ func runCheck(f *flags, out io.Writer) int {
 		c.leaseFile(f.leasesFile)
 	}
 	c.collectors(st)
+	if f.probe.configFile != "" {
+		c.probeConfig(f.probe.configFile)
+	}
 	return c.finish()
 }
 
@@ -295,6 +299,21 @@ func (c *checkReport) collectors(st collector.Status) {
 		}
 		c.problem(fmt.Sprintf("collector %s: %v", s.Name, s.Err), collectorFix(s))
 	}
+}
+
+// probeConfig checks --config.file as a start or a reload would read it.
+func (c *checkReport) probeConfig(path string) {
+	cfg, err := probe.LoadFile(path)
+	if err != nil {
+		c.problem("--config.file: "+err.Error(), "correct the probe configuration (docs/probe.md); the exporter would not start with it, and a reload would keep the modules before it")
+		return
+	}
+	names := make([]string, 0, len(cfg.Modules))
+	for n := range cfg.Modules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	c.line("probe config", "%s: %d module(s): %s", path, len(names), strings.Join(names, ", "))
 }
 
 func collectorFix(s collector.CollectorStatus) string {

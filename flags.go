@@ -39,7 +39,7 @@ type flags struct {
 func addFlags(app *kingpin.Application) *flags {
 	f := &flags{enabled: map[string]*bool{}, log: &promslog.Config{}}
 
-	app.Flag("check", "Read dhcpd.conf, the key and the lease file, ask dhcpd once over OMAPI, print what was found and exit: 0 when every enabled collector works, 1 otherwise, with the reason and the fix. Writes nothing.").BoolVar(&f.check)
+	app.Flag("check", "Read dhcpd.conf, the key, the lease file and --config.file, ask dhcpd once over OMAPI, print what was found and exit: 0 when every enabled collector works, 1 otherwise, with the reason and the fix. Writes nothing.").BoolVar(&f.check)
 
 	app.Flag("omapi.address", "dhcpd's OMAPI address host:port (default: 127.0.0.1 and the omapi-port of dhcpd.conf, else 7911).").StringVar(&f.omapiAddress)
 	app.Flag("omapi.key-file", "File holding a dhcpd `key NAME { algorithm ...; secret \"...\"; };` statement (default: the key dhcpd.conf names with omapi-key). The secret is never read from the command line.").StringVar(&f.omapiKeyFile)

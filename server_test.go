@@ -244,3 +244,35 @@ func TestLeaseStatesFlag(t *testing.T) {
 		t.Errorf("unknown state: %v\n%s", err, out)
 	}
 }
+
+// --check reads --config.file too: the modules it defines, or the error a
+// start would stop on (no dhcpd needed: files-only mode).
+func TestCheckProbeConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the exporter binary: not with -short")
+	}
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k.key")
+	os.WriteFile(key, []byte("key k {\n  algorithm hmac-sha256;\n  secret \"c2VjcmV0c2VjcmV0c2VjcmV0\";\n};\n"), 0o600)
+	good := filepath.Join(dir, "good.yml")
+	os.WriteFile(good, []byte("modules:\n  b:\n    key_file: k.key\n  a:\n    key_file: k.key\n"), 0o600)
+	bad := filepath.Join(dir, "bad.yml")
+	os.WriteFile(bad, []byte("modules:\n  a:\n    key_file: k.key\n    timout: 5s\n"), 0o600)
+	for _, c := range []struct {
+		conf string
+		exit int
+		want string
+	}{
+		{good, 0, "probe config   " + good + ": 2 module(s): a, b"},
+		{bad, 1, `PROBLEM        --config.file: ` + bad + `: module "a": line 4: unknown field "timout"`},
+	} {
+		out, err := exec.Command(exporterBinary(t), append(filesOnly(t), "--check", "--config.file="+c.conf)...).CombinedOutput()
+		code := 0
+		if exit, ok := err.(*exec.ExitError); ok {
+			code = exit.ExitCode()
+		}
+		if code != c.exit || !strings.Contains(string(out), c.want) {
+			t.Errorf("--check --config.file=%s: exit %d, want %d and %q in:\n%s", c.conf, code, c.exit, c.want, out)
+		}
+	}
+}

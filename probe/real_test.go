@@ -260,3 +260,49 @@ func TestProbeIsReadOnlyOnTheWire(t *testing.T) {
 		s.AssertHealthy(t)
 	}
 }
+
+// A dhcpd without failover, probed with a module holding a copy of its
+// dhcpd.conf: free addresses are all this server's (owner="local", no
+// partner series) and no failover series exist. A module with the wrong
+// secret gets dhcpd_up 0 counted as an auth failure, not as dhcpd down,
+// and the secret is nowhere in the answer.
+func TestProbeRealWithoutFailoverAndRejectedKey(t *testing.T) {
+	testlab.Require(t)
+	p := testlab.StartPair(t, testlab.PairOptions{Start: "primary", NoFailover: true})
+	dir := t.TempDir()
+	b, err := os.ReadFile(p.Primary.ConfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "standalone.conf"), b, 0o644)
+	const wrongSecret = "AAAAAAAAAAAAAAAAAAAAAA=="
+	wrongKey := filepath.Join(dir, "wrong.key")
+	os.WriteFile(wrongKey, []byte("key "+p.KeyName+" {\n  algorithm "+p.KeyAlgorithm+";\n  secret \""+wrongSecret+"\";\n};\n"), 0o600)
+	f := newFixture(t, fmt.Sprintf(`modules:
+  standalone:
+    key_file: %s
+    dhcpd_config_file: %s/standalone.conf
+  wrongkey:
+    key_file: %s
+    timeout: 2s
+`, p.KeyFile, dir, wrongKey), Options{Dial: newWire(p.NS).dial})
+
+	body := f.probe(t, p.Primary.OMAPIAddr, "standalone")
+	mustContain(t, body, "dhcpd_up 1", `dhcpd_scrape_collector_success{collector="pools"} 1`,
+		`dhcpd_pool_free_addresses{failover_peer="",owner="local",pool="192.0.2.100-192.0.2.149",shared_network="192.0.2.0/24"}`)
+	for _, absent := range []string{`owner="partner"`, "dhcpd_failover_"} {
+		if strings.Contains(body, absent) {
+			t.Errorf("a server without failover: %q in\n%s", absent, body)
+		}
+	}
+	lint(t, body)
+
+	body = f.probe(t, p.Primary.OMAPIAddr, "wrongkey")
+	mustContain(t, body, "dhcpd_up 0", `dhcpd_exporter_omapi_failures_total{reason="auth"} 1`, `dhcpd_exporter_omapi_failures_total{reason="connect"} 0`)
+	for _, s := range []string{wrongSecret, p.KeySecret} {
+		if strings.Contains(body, s) {
+			t.Error("a secret appears in the probe's answer")
+		}
+	}
+	p.Primary.AssertHealthy(t)
+}

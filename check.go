@@ -55,9 +55,9 @@ func runCheck(f *flags, out io.Writer) int {
 	}
 	c.failover(m)
 	if conf != nil {
-		c.pools(conf, m, w.exporter.EnabledCollectors())
+		c.pools(conf, m, *f.enabled["pools"])
 	}
-	if on := f.enabled["leases"]; on != nil && *on {
+	if *f.enabled["leases"] {
 		c.leaseFile(f.leasesFile)
 	}
 	c.collectors(st)
@@ -97,14 +97,11 @@ func (c *checkReport) finish() int {
 }
 
 func (c *checkReport) config(f *flags, conf *dhcpdconf.Config, err error) {
-	switch {
-	case conf == nil && err != nil:
+	if conf == nil {
 		c.confErr = err
 		c.line("dhcpd.conf", "%s: cannot be used", f.configFile)
 		c.problem(err.Error(), fmt.Sprintf("correct dhcpd.conf where the message says (`dhcpd -t -cf %s` checks it as dhcpd would); the exporter needs it for pools and failover peers, and for the OMAPI port and key unless --omapi.address and --omapi.key-file are given", f.configFile))
 		return
-	case err != nil: // cannot happen on a first read; kept for completeness
-		c.problem(err.Error(), "correct dhcpd.conf where the message says")
 	}
 	peers, pools := len(conf.FailoverPeers), 0
 	conf.EachPool(func(*dhcpdconf.SharedNetwork, *dhcpdconf.Pool) { pools++ })
@@ -226,11 +223,7 @@ func (c *checkReport) failover(m metricIndex) {
 // pools tabulates every pool of dhcpd.conf with what dhcpd and the lease
 // file say of it; a pool dhcpd has not loaded is a problem (dhcpd runs an
 // older configuration).
-func (c *checkReport) pools(conf *dhcpdconf.Config, m metricIndex, enabled []string) {
-	on := map[string]bool{}
-	for _, n := range enabled {
-		on[n] = true
-	}
+func (c *checkReport) pools(conf *dhcpdconf.Config, m metricIndex, poolsOn bool) {
 	tw := tabwriter.NewWriter(c.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "pools\tshared network\tpool\tpeer\tconfigured\tloaded\tfree local\tfree partner\tleased")
 	var notLoaded []string
@@ -260,7 +253,7 @@ func (c *checkReport) pools(conf *dhcpdconf.Config, m metricIndex, enabled []str
 		fmt.Fprintf(tw, "\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", sn.Name, p.ID, peer, p.Size(),
 			cell("dhcpd_pool_loaded_addresses", labels), cell("dhcpd_pool_free_addresses", with("owner", "local")), partner,
 			cell("dhcpd_pool_leases", with("state", "active")))
-		if v, ok := m.value("dhcpd_pool_loaded_addresses", labels); ok && v == 0 && on["pools"] {
+		if v, ok := m.value("dhcpd_pool_loaded_addresses", labels); ok && v == 0 && poolsOn {
 			notLoaded = append(notLoaded, fmt.Sprintf("%s %s (%s)", sn.Name, p.ID, p.Pos))
 		}
 	})

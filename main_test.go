@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/labclient"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/leasegen"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
@@ -308,18 +309,7 @@ func proxy(t *testing.T, ln net.Listener, ns *testlab.Netns, target string, reco
 			}
 			defer s.Close()
 			go io.Copy(c, s)
-			r := io.TeeReader(c, s)
-			intro := make([]byte, 8)
-			if _, err := io.ReadFull(r, intro); err != nil {
-				return
-			}
-			for {
-				m, _, err := omapi.ReadMessage(r, 0, omapi.DefaultMaxMessageSize)
-				if err != nil {
-					return
-				}
-				record(m)
-			}
+			labclient.DecodeSent(io.TeeReader(c, s), record)
 		}()
 	}
 }

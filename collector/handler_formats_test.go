@@ -67,18 +67,24 @@ func decodeResponse(t *testing.T, resp *http.Response) []*dto.MetricFamily {
 	}
 }
 
+// everyCollector is an exporter of the fake dhcpd with pools and of the
+// seed lease file, with every collector but the sentinel on.
+func everyCollector(t *testing.T) *collector.Exporter {
+	f := newFixture(t)
+	f.addPools(t)
+	return f.exporter(t, collector.Options{
+		LeasesFile: "../leasefile/testdata/primary.leases.seed",
+		Now:        func() time.Time { return seedNow },
+		Enabled:    map[string]bool{"failover": true, "leases": true, "pools": true},
+	})
+}
+
 // The handler builds its answer without the registry (see family.go): in
 // every format and compression it must serve exactly the families, help
 // texts, types, label sets and values the registry path (Collector, which
 // the golden files and CollectAndLint check) gathers.
 func TestHandlerServesWhatTheRegistryGathers(t *testing.T) {
-	f := newFixture(t)
-	f.addPools(t)
-	e := f.exporter(t, collector.Options{
-		LeasesFile: "../leasefile/testdata/primary.leases.seed",
-		Now:        func() time.Time { return seedNow },
-		Enabled:    map[string]bool{"failover": true, "leases": true, "pools": true},
-	})
+	e := everyCollector(t)
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(e.Collector(scrapeCtx(t)))
 	registry, err := reg.Gather()
@@ -116,13 +122,7 @@ func TestHandlerServesWhatTheRegistryGathers(t *testing.T) {
 // Scrapes share their buffers only one after the other: concurrent
 // scrapes each get their own (go test -race checks).
 func TestConcurrentHandlerScrapes(t *testing.T) {
-	f := newFixture(t)
-	f.addPools(t)
-	e := f.exporter(t, collector.Options{
-		LeasesFile: "../leasefile/testdata/primary.leases.seed",
-		Now:        func() time.Time { return seedNow },
-		Enabled:    map[string]bool{"failover": true, "leases": true, "pools": true},
-	})
+	e := everyCollector(t)
 	h := collector.NewHandler(e, collector.HandlerOpts{Timeout: 5 * time.Second})
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dhcpd-exporter/dhcpd_exporter/internal/labclient"
 	"github.com/dhcpd-exporter/dhcpd_exporter/internal/testlab"
 	"github.com/dhcpd-exporter/dhcpd_exporter/omapi"
 )
@@ -49,19 +50,11 @@ func (w *wire) dial(ctx context.Context, network, addr string) (net.Conn, error)
 
 func (w *wire) decode(r *io.PipeReader) {
 	defer io.Copy(io.Discard, r) // never block the writer
-	intro := make([]byte, 8)
-	if _, err := io.ReadFull(r, intro); err != nil {
-		return
-	}
-	for {
-		m, _, err := omapi.ReadMessage(r, 0, omapi.DefaultMaxMessageSize)
-		if err != nil {
-			return
-		}
+	labclient.DecodeSent(r, func(m *omapi.Message) {
 		w.mu.Lock()
 		w.sent = append(w.sent, m)
 		w.mu.Unlock()
-	}
+	})
 }
 
 func (w *wire) dialsTo(addr string) int {
